@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI between proclife's BPF programs and its consumer: every record in
+ * the ring buffer starts with struct pl_header and carries the payload of its
+ * type. Fields are fixed-width so the layout is identical on both sides.
+ * Change a layout only together with PL_ABI_VERSION.
+ */
+#ifndef PROCLIFE_H
+#define PROCLIFE_H
+
+/* BPF code gets these types from vmlinux.h. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PL_ABI_VERSION 1
+
+#define PL_COMM_LEN 16
+/* Capture limits of the exec event's variable tail; both must be powers of 2. */
+#define PL_FILENAME_MAX 512
+#define PL_ARGS_MAX 16384
+#define PL_ARGS_DEFAULT 4096
+
+enum pl_event_type {
+	PL_EV_FORK = 1,
+	PL_EV_EXEC = 2,
+	PL_EV_EXIT = 3,
+	PL_EV_REAP = 4,	/* sched_process_free of a thread-group leader */
+	PL_EV_SIGNAL_GENERATE = 5,
+	PL_EV_SIGNAL_DELIVER = 6,
+	PL_EV_TYPE_MAX,
+};
+
+struct pl_header {
+	__u64 ts_ns;	/* CLOCK_BOOTTIME */
+	__u64 start_ns;	/* process start, CLOCK_BOOTTIME: with pid, the process key */
+	__u32 pid;	/* tgid of the process the event is about */
+	__u32 tid;
+	__u32 ppid;	/* tgid of its real parent */
+	__u16 type;	/* enum pl_event_type */
+	__u16 size;	/* whole record, header included */
+	char comm[PL_COMM_LEN];
+};
+
+#define PL_FORK_THREAD 0x1
+
+struct pl_fork {
+	struct pl_header h;
+	__u64 parent_start_ns;
+	__u32 parent_tid;	/* the thread that is the child's real_parent */
+	__u32 flags;		/* PL_FORK_* */
+};
+
+#define PL_EXEC_ARGS_TRUNCATED 0x1
+#define PL_EXEC_FILENAME_TRUNCATED 0x2
+
+struct pl_exec {
+	struct pl_header h;
+	__u32 old_pid;		/* tid that called execve; differs from pid for a non-leader */
+	__u32 uid;
+	__u32 gid;
+	__u16 filename_len;	/* bytes of data[] holding the filename, no NUL */
+	__u16 args_len;		/* bytes after it: argv strings, each NUL-terminated */
+	__u32 flags;		/* PL_EXEC_* */
+	__u32 pad;
+	char data[PL_FILENAME_MAX + PL_ARGS_MAX];
+};
+
+/* Who adopts the children of an exiting task (the kernel's find_new_reaper). */
+enum pl_reaper_rule {
+	PL_REAPER_NONE = 0,	/* no children */
+	PL_REAPER_THREAD = 1,	/* a live sibling thread: the process stays the parent */
+	PL_REAPER_SUBREAPER = 2,
+	PL_REAPER_INIT = 3,	/* the init of the pid namespace */
+};
+
+#define PL_EXIT_THREAD 0x1		/* one thread ended; the process lives on */
+#define PL_EXIT_PARENT_AUTOREAP 0x2	/* parent ignores SIGCHLD or set SA_NOCLDWAIT */
+
+struct pl_exit {
+	struct pl_header h;
+	__s32 status;		/* as waitpid(2) would report it */
+	__u32 reaper;		/* tgid that adopts the children, when reaper_rule != NONE */
+	__u32 reaper_rule;	/* enum pl_reaper_rule */
+	__u32 flags;		/* PL_EXIT_* */
+};
+
+struct pl_reap {
+	struct pl_header h;
+};
+
+enum pl_disposition {
+	PL_DISP_DEFAULT = 0,
+	PL_DISP_IGNORED = 1,
+	PL_DISP_HANDLER = 2,
+};
+
+struct pl_signal {
+	struct pl_header h;	/* pid/tid: the target */
+	__s32 sig;
+	__s32 code;		/* si_code */
+	__s32 result;		/* generate: TRACE_SIGNAL_* (0 delivered, 1 ignored, ...) */
+	__u32 disposition;	/* deliver: enum pl_disposition */
+	__u32 sender_pid;	/* generate: current's tgid; deliver: si_pid */
+	__u32 sender_tid;
+	char sender_comm[PL_COMM_LEN];	/* generate only */
+};
+
+#endif

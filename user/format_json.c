@@ -1,0 +1,131 @@
+#include "format.h"
+#include "json.h"
+#include "status.h"
+
+static const char *const reaper_rules[] = {
+	[PL_REAPER_THREAD] = "thread",
+	[PL_REAPER_SUBREAPER] = "subreaper",
+	[PL_REAPER_INIT] = "init",
+};
+
+static void put_signal(struct jw *w, const char *key, const char *name_key, int sig)
+{
+	const char *name = signal_name(sig);
+
+	jw_i64(w, key, sig);
+	if (name)
+		jw_cstr(w, name_key, name);
+}
+
+static void put_exec(struct jw *w, const struct pl_event *ev, unsigned int max_args)
+{
+	struct args_iter it;
+	const char *s;
+	size_t len;
+	bool first = true;
+
+	jw_str(w, "filename", ev->exec.filename, ev->exec.filename_len);
+	jw_key(w, "args");
+	outbuf_putc(w->ob, '[');
+	args_iter_init(&it, ev, max_args);
+	while (args_iter_next(&it, &s, &len)) {
+		if (!first)
+			outbuf_putc(w->ob, ',');
+		first = false;
+		json_string(w->ob, s, len);
+	}
+	outbuf_putc(w->ob, ']');
+	jw_bool(w, "args_truncated", ev->exec.args_truncated || args_iter_more(&it));
+	jw_bool(w, "filename_truncated", ev->exec.filename_truncated);
+	jw_u64(w, "uid", ev->exec.uid);
+	jw_u64(w, "gid", ev->exec.gid);
+	if (ev->exec.old_pid != ev->pid)
+		jw_u64(w, "old_pid", ev->exec.old_pid);
+}
+
+static void put_exit(struct jw *w, const struct pl_event *ev)
+{
+	struct exit_status st = exit_status_decode(ev->exit.status);
+
+	jw_bool(w, "thread", ev->exit.thread);
+	if (st.exited)
+		jw_i64(w, "exit_code", st.code);
+	else
+		put_signal(w, "signal", "signal_name", st.sig);
+	jw_bool(w, "core_dumped", st.core_dumped);
+	jw_bool(w, "autoreap", ev->exit.parent_autoreap);
+	if (ev->exit.reaper_rule != PL_REAPER_NONE) {
+		jw_u64(w, "reaper", ev->exit.reaper);
+		jw_cstr(w, "reaper_rule", reaper_rules[ev->exit.reaper_rule]);
+	}
+}
+
+static void put_signal_event(struct jw *w, const struct pl_event *ev)
+{
+	bool generate = ev->type == PL_EV_SIGNAL_GENERATE;
+
+	jw_cstr(w, "stage", generate ? "generate" : "deliver");
+	put_signal(w, "signal", "signal_name", ev->signal.sig);
+	jw_i64(w, "code", ev->signal.code);
+	jw_u64(w, "sender_pid", ev->signal.sender_pid);
+	if (generate) {
+		jw_u64(w, "sender_tid", ev->signal.sender_tid);
+		jw_cstr(w, "sender_comm", ev->signal.sender_comm);
+		jw_cstr(w, "result", signal_result_name(ev->signal.result));
+	} else {
+		jw_cstr(w, "disposition", disposition_name(ev->signal.disposition));
+	}
+}
+
+void format_json_event(struct formatter *f, const struct pl_event *ev)
+{
+	char time[31];
+	struct jw w;
+
+	wallclock_rfc3339(f->clock, ev->ts_ns, time);
+	jw_begin(&w, f->ob);
+	jw_cstr(&w, "type", event_type_name(ev->type));
+	jw_str(&w, "time", time, 30);
+	jw_u64(&w, "pid", ev->pid);
+	jw_u64(&w, "tid", ev->tid);
+	jw_u64(&w, "ppid", ev->ppid);
+	jw_cstr(&w, "comm", ev->comm);
+	jw_u64(&w, "start_ns", ev->start_ns);
+	switch (ev->type) {
+	case PL_EV_FORK:
+		jw_bool(&w, "thread", ev->fork.thread);
+		jw_u64(&w, "parent_tid", ev->fork.parent_tid);
+		jw_u64(&w, "parent_start_ns", ev->fork.parent_start_ns);
+		break;
+	case PL_EV_EXEC:
+		put_exec(&w, ev, f->max_args);
+		break;
+	case PL_EV_EXIT:
+		put_exit(&w, ev);
+		break;
+	case PL_EV_REAP:
+		if (ev->reap.zombie_ns >= 0)
+			jw_i64(&w, "zombie_ns", ev->reap.zombie_ns);
+		break;
+	case PL_EV_SIGNAL_GENERATE:
+	case PL_EV_SIGNAL_DELIVER:
+		put_signal_event(&w, ev);
+		break;
+	case PL_EV_TYPE_MAX:
+		break;
+	}
+	jw_end(&w);
+}
+
+void format_json_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
+{
+	char time[31];
+	struct jw w;
+
+	wallclock_rfc3339(f->clock, boot_ns, time);
+	jw_begin(&w, f->ob);
+	jw_cstr(&w, "type", "lost");
+	jw_str(&w, "time", time, 30);
+	jw_u64(&w, "count", count);
+	jw_end(&w);
+}

@@ -1,0 +1,224 @@
+#include <string.h>
+#include "format.h"
+#include "status.h"
+
+/*
+ * Names and arguments are chosen by whoever runs the process: anything but
+ * printable ASCII is shown as \xNN so a line cannot fake another line or
+ * drive the terminal.
+ */
+static void put_safe(struct outbuf *ob, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xf] };
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			continue;
+		outbuf_write(ob, s + run, i - run);
+		if (c == '\\')
+			outbuf_write(ob, "\\\\", 2);
+		else
+			outbuf_write(ob, esc, 4);
+		run = i + 1;
+	}
+	outbuf_write(ob, s + run, n - run);
+}
+
+/* An argument that holds a space or quote is quoted, so argument boundaries stay visible. */
+static void put_arg(struct outbuf *ob, const char *s, size_t n)
+{
+	bool quote = n == 0 || memchr(s, ' ', n) || memchr(s, '\'', n) || memchr(s, '"', n);
+
+	if (!quote) {
+		put_safe(ob, s, n);
+		return;
+	}
+	outbuf_putc(ob, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'')
+			outbuf_write(ob, "\\x27", 4);
+		else
+			put_safe(ob, s + i, 1);
+	}
+	outbuf_putc(ob, '\'');
+}
+
+static void put_padded(struct outbuf *ob, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	put_safe(ob, s, n);
+	while (n++ < width)
+		outbuf_putc(ob, ' ');
+}
+
+static void put_num_col(struct outbuf *ob, uint64_t v, size_t width)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	outbuf_write(ob, tmp + sizeof(tmp) - n, n);
+	while (n++ < width)
+		outbuf_putc(ob, ' ');
+}
+
+static void put_columns(struct formatter *f, uint64_t boot_ns, const char *event,
+			const struct pl_event *ev)
+{
+	char time[16];
+
+	wallclock_hms(f->clock, boot_ns, time);
+	outbuf_write(f->ob, time, 15);
+	outbuf_putc(f->ob, ' ');
+	put_padded(f->ob, event, 8);
+	put_num_col(f->ob, ev->pid, 8);
+	put_num_col(f->ob, ev->ppid, 8);
+	put_padded(f->ob, ev->comm, 17);
+}
+
+static void put_signame(struct outbuf *ob, int sig)
+{
+	const char *name = signal_name(sig);
+
+	if (name)
+		outbuf_puts(ob, name);
+	else
+		outbuf_printf(ob, "signal %d", sig);
+}
+
+static void put_exec(struct formatter *f, const struct pl_event *ev)
+{
+	struct outbuf *ob = f->ob;
+	struct args_iter it;
+	const char *s;
+	size_t len;
+	bool first = true;
+
+	put_safe(ob, ev->exec.filename, ev->exec.filename_len);
+	if (ev->exec.filename_truncated)
+		outbuf_puts(ob, "...");
+	outbuf_puts(ob, " [");
+	args_iter_init(&it, ev, f->max_args);
+	while (args_iter_next(&it, &s, &len)) {
+		if (!first)
+			outbuf_putc(ob, ' ');
+		first = false;
+		put_arg(ob, s, len);
+	}
+	if (ev->exec.args_truncated || args_iter_more(&it))
+		outbuf_puts(ob, " ...");
+	outbuf_puts(ob, "] uid=");
+	outbuf_u64(ob, ev->exec.uid);
+	if (ev->exec.old_pid != ev->pid) {
+		outbuf_puts(ob, " old_pid=");
+		outbuf_u64(ob, ev->exec.old_pid);
+	}
+}
+
+static void put_exit(struct outbuf *ob, const struct pl_event *ev)
+{
+	static const char *const rules[] = {
+		[PL_REAPER_THREAD] = "a sibling thread",
+		[PL_REAPER_SUBREAPER] = "subreaper",
+		[PL_REAPER_INIT] = "init",
+	};
+	struct exit_status st = exit_status_decode(ev->exit.status);
+
+	if (ev->exit.thread) {
+		outbuf_puts(ob, "thread ");
+		outbuf_u64(ob, ev->tid);
+		outbuf_putc(ob, ' ');
+	}
+	if (st.exited) {
+		outbuf_puts(ob, "exited ");
+		outbuf_i64(ob, st.code);
+	} else {
+		outbuf_puts(ob, "killed by ");
+		put_signame(ob, st.sig);
+		if (st.core_dumped)
+			outbuf_puts(ob, " (core dumped)");
+	}
+	if (ev->exit.reaper_rule != PL_REAPER_NONE && ev->exit.reaper_rule != PL_REAPER_THREAD) {
+		outbuf_puts(ob, ", children to ");
+		outbuf_puts(ob, rules[ev->exit.reaper_rule]);
+		outbuf_putc(ob, ' ');
+		outbuf_u64(ob, ev->exit.reaper);
+	}
+}
+
+static void put_signal(struct outbuf *ob, const struct pl_event *ev)
+{
+	put_signame(ob, ev->signal.sig);
+	if (ev->type == PL_EV_SIGNAL_GENERATE) {
+		outbuf_puts(ob, " from ");
+		outbuf_u64(ob, ev->signal.sender_pid);
+		outbuf_puts(ob, " (");
+		put_safe(ob, ev->signal.sender_comm, strlen(ev->signal.sender_comm));
+		outbuf_puts(ob, ") ");
+		outbuf_puts(ob, signal_result_name(ev->signal.result));
+	} else {
+		outbuf_puts(ob, " delivered, ");
+		outbuf_puts(ob, disposition_name(ev->signal.disposition));
+	}
+}
+
+void format_text_event(struct formatter *f, const struct pl_event *ev)
+{
+	struct outbuf *ob = f->ob;
+	const char *name = event_type_name(ev->type);
+
+	if (ev->type == PL_EV_SIGNAL_DELIVER)
+		name = "deliver";
+	else if (ev->type == PL_EV_FORK && ev->fork.thread)
+		name = "thread";
+	put_columns(f, ev->ts_ns, name, ev);
+	switch (ev->type) {
+	case PL_EV_FORK:
+		if (ev->fork.thread) {
+			outbuf_puts(ob, "tid ");
+			outbuf_u64(ob, ev->tid);
+		}
+		break;
+	case PL_EV_EXEC:
+		put_exec(f, ev);
+		break;
+	case PL_EV_EXIT:
+		put_exit(ob, ev);
+		break;
+	case PL_EV_REAP:
+		if (ev->reap.zombie_ns >= 0)
+			outbuf_printf(ob, "zombie for %.3f s", ev->reap.zombie_ns / 1e9);
+		break;
+	case PL_EV_SIGNAL_GENERATE:
+	case PL_EV_SIGNAL_DELIVER:
+		put_signal(ob, ev);
+		break;
+	case PL_EV_TYPE_MAX:
+		break;
+	}
+	outbuf_putc(ob, '\n');
+}
+
+void format_text_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
+{
+	char time[16];
+
+	wallclock_hms(f->clock, boot_ns, time);
+	outbuf_write(f->ob, time, 15);
+	outbuf_printf(f->ob, " LOST    %llu events: the ring buffer was full\n",
+		      (unsigned long long)count);
+}
+
+void format_text_begin(struct formatter *f)
+{
+	outbuf_puts(f->ob, "TIME            EVENT   PID     PPID    COMM             DETAILS\n");
+}

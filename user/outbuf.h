@@ -1,0 +1,31 @@
+/*
+ * A buffered writer over a file descriptor. Errors are sticky: after the
+ * first failed write nothing more is written and outbuf_error() tells why,
+ * so formatters never check each call.
+ */
+#ifndef PL_OUTBUF_H
+#define PL_OUTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct outbuf {
+	char *buf;
+	size_t len, cap;
+	int fd;
+	int err;	/* first errno of a failed write, 0 if none */
+};
+
+int outbuf_init(struct outbuf *ob, int fd, size_t cap);
+void outbuf_free(struct outbuf *ob);
+int outbuf_flush(struct outbuf *ob);
+static inline int outbuf_error(const struct outbuf *ob) { return ob->err; }
+
+void outbuf_write(struct outbuf *ob, const void *p, size_t n);
+void outbuf_puts(struct outbuf *ob, const char *s);
+void outbuf_putc(struct outbuf *ob, char c);
+void outbuf_u64(struct outbuf *ob, uint64_t v);
+void outbuf_i64(struct outbuf *ob, int64_t v);
+void outbuf_printf(struct outbuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

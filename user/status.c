@@ -1,0 +1,76 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include "event.h"
+#include "status.h"
+
+struct exit_status exit_status_decode(int status)
+{
+	struct exit_status st = { 0 };
+
+	if (WIFEXITED(status)) {
+		st.exited = true;
+		st.code = WEXITSTATUS(status);
+	} else {
+		st.sig = WTERMSIG(status);
+		st.core_dumped = WCOREDUMP(status);
+	}
+	return st;
+}
+
+static const char *const names[] = {
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+	[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+	[SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN",
+	[SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG", [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+	[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR",
+	[SIGSYS] = "SIGSYS",
+};
+
+/* The kernel's numbering: glibc reserves the first real-time signals for itself. */
+#define KERNEL_SIGRTMIN 32
+#define KERNEL_SIGRTMAX 64
+
+static const char *const rt_names[] = {
+	"SIGRTMIN", "SIGRTMIN+1", "SIGRTMIN+2", "SIGRTMIN+3", "SIGRTMIN+4",
+	"SIGRTMIN+5", "SIGRTMIN+6", "SIGRTMIN+7", "SIGRTMIN+8", "SIGRTMIN+9",
+	"SIGRTMIN+10", "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14",
+	"SIGRTMIN+15", "SIGRTMAX-16", "SIGRTMAX-15", "SIGRTMAX-14", "SIGRTMAX-13",
+	"SIGRTMAX-12", "SIGRTMAX-11", "SIGRTMAX-10", "SIGRTMAX-9", "SIGRTMAX-8",
+	"SIGRTMAX-7", "SIGRTMAX-6", "SIGRTMAX-5", "SIGRTMAX-4", "SIGRTMAX-3",
+	"SIGRTMAX-2", "SIGRTMAX-1", "SIGRTMAX",
+};
+
+const char *signal_name(int sig)
+{
+	if (sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig])
+		return names[sig];
+	if (sig >= KERNEL_SIGRTMIN && sig <= KERNEL_SIGRTMAX)
+		return rt_names[sig - KERNEL_SIGRTMIN];
+	return NULL;
+}
+
+const char *signal_result_name(int result)
+{
+	static const char *const results[] = {
+		"delivered", "ignored", "already_pending", "overflow_fail", "lose_info",
+	};
+
+	if (result >= 0 && result < (int)(sizeof(results) / sizeof(results[0])))
+		return results[result];
+	return "unknown";
+}
+
+const char *disposition_name(int disposition)
+{
+	switch (disposition) {
+	case PL_DISP_DEFAULT: return "default";
+	case PL_DISP_IGNORED: return "ignored";
+	case PL_DISP_HANDLER: return "handler";
+	}
+	return "unknown";
+}

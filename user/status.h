@@ -1,0 +1,23 @@
+/* Exit statuses and signals, decoded the way waitpid(2) users read them. */
+#ifndef PL_STATUS_H
+#define PL_STATUS_H
+
+#include <stdbool.h>
+
+struct exit_status {
+	bool exited;		/* WIFEXITED: code is valid */
+	int code;
+	int sig;		/* WIFSIGNALED: the killing signal */
+	bool core_dumped;
+};
+
+struct exit_status exit_status_decode(int status);
+
+/* "SIGTERM", "SIGRTMIN+3"; NULL for numbers that are not signals. */
+const char *signal_name(int sig);
+
+/* Names of the kernel's signal_generate results and of dispositions. */
+const char *signal_result_name(int result);
+const char *disposition_name(int disposition);
+
+#endif

@@ -1,0 +1,206 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "proclife.skel.h"
+#include "tracer.h"
+
+#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+
+struct tracer {
+	struct proclife_bpf *skel;
+	struct ring_buffer *rb;
+	int ncpus;
+	uint64_t *lost_percpu;
+};
+
+/* libbpf's print hook takes no context, so its one switch lives here. */
+static bool libbpf_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	if (!libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int fail(int err, const char *what)
+{
+	err = err < 0 ? -err : err;
+	if (err == EPERM || err == EACCES)
+		fprintf(stderr, "proclife: cannot %s: %s (run as root, or with CAP_BPF and CAP_PERFMON)\n",
+			what, strerror(err));
+	else
+		fprintf(stderr, "proclife: cannot %s: %s\n", what, strerror(err));
+	return -err;
+}
+
+/*
+ * sched_process_exit gained a group_dead argument in newer kernels; reading
+ * it on a kernel without it fails verification, so the running kernel's
+ * prototype picks the program.
+ */
+static int exit_has_group_dead(const char *btf_path, bool *has)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, err;
+
+	err = libbpf_get_error(btf);
+	if (err)
+		return fail(err, "read the kernel's BTF");
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		btf__free(btf);
+		fprintf(stderr, "proclife: the kernel's BTF has no sched_process_exit tracepoint\n");
+		return -ENOENT;
+	}
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	*has = btf_is_func_proto(t) && btf_vlen(t) >= 3;
+	btf__free(btf);
+	return 0;
+}
+
+static int check_kernel(const struct tracer_config *cfg)
+{
+	const char *btf = cfg->btf_path ? cfg->btf_path : DEFAULT_BTF;
+	int ret;
+
+	if (access(btf, R_OK)) {
+		int err = errno;
+
+		fprintf(stderr, "proclife: no kernel BTF at %s: %s (the kernel needs CONFIG_DEBUG_INFO_BTF=y)\n",
+			btf, strerror(err));
+		return -err;
+	}
+	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (ret < 0)
+		return fail(ret, "use BPF");
+	if (ret == 0) {
+		fprintf(stderr, "proclife: this kernel has no BPF ring buffer (Linux 5.8 or newer is needed)\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int configure(struct tracer *t, const struct tracer_config *cfg)
+{
+	struct proclife_bpf *skel = t->skel;
+	bool group_dead = false;
+	int err;
+
+	err = exit_has_group_dead(cfg->btf_path, &group_dead);
+	if (err)
+		return err;
+	bpf_program__set_autoload(group_dead ? skel->progs.handle_exit : skel->progs.handle_exit_group_dead, false);
+	skel->rodata->exit_dedupe = !group_dead;
+	skel->rodata->arg_bytes = cfg->arg_bytes;
+	/* Wake the consumer in batches; its poll timeout bounds the latency. */
+	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8;
+	err = bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_size);
+	if (err)
+		return fail(err, "size the ring buffer");
+	if (group_dead)
+		bpf_map__set_max_entries(skel->maps.exit_seen, 1);
+	return 0;
+}
+
+int tracer_start(struct tracer **out, const struct tracer_config *cfg,
+		 tracer_record_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = cfg->btf_path);
+	struct tracer *t;
+	int err;
+
+	libbpf_verbose = cfg->verbose;
+	libbpf_set_print(print_libbpf);
+	err = check_kernel(cfg);
+	if (err)
+		return err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return fail(ENOMEM, "start");
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus < 0) {
+		err = fail(t->ncpus, "count CPUs");
+		goto cleanup;
+	}
+	t->lost_percpu = calloc(t->ncpus, sizeof(*t->lost_percpu));
+	if (!t->lost_percpu) {
+		err = fail(ENOMEM, "start");
+		goto cleanup;
+	}
+
+	t->skel = proclife_bpf__open_opts(&open_opts);
+	if (!t->skel) {
+		err = fail(errno, "open the BPF object");
+		goto cleanup;
+	}
+	err = configure(t, cfg);
+	if (err)
+		goto cleanup;
+	err = proclife_bpf__load(t->skel);
+	if (err) {
+		err = fail(err, cfg->verbose ? "load the BPF programs" :
+					       "load the BPF programs (-v shows libbpf's log)");
+		goto cleanup;
+	}
+	err = proclife_bpf__attach(t->skel);
+	if (err) {
+		err = fail(err, "attach the BPF programs to their tracepoints");
+		goto cleanup;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx, NULL);
+	if (!t->rb) {
+		err = fail(errno, "open the ring buffer");
+		goto cleanup;
+	}
+	*out = t;
+	return 0;
+
+cleanup:
+	tracer_destroy(t);
+	return err;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* Records committed without a wake-up are not signalled: drain them too. */
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer_lost(struct tracer *t, uint64_t *total)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map__lookup_elem(t->skel->maps.lost, &zero, sizeof(zero), t->lost_percpu,
+				 t->ncpus * sizeof(*t->lost_percpu), 0))
+		return fail(errno, "read the lost-event counters");
+	*total = 0;
+	for (int i = 0; i < t->ncpus; i++)
+		*total += t->lost_percpu[i];
+	return 0;
+}
+
+void tracer_destroy(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	proclife_bpf__destroy(t->skel);
+	free(t->lost_percpu);
+	free(t);
+}
