@@ -17,7 +17,7 @@ SKEL := $(OBJDIR)/proclife.skel.h
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -g -O2
-CFLAGS += $(WARN) -std=gnu11 -Ibpf -Iuser -I$(OBJDIR) -DPROCLIFE_VERSION='"$(VERSION)"'
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -I$(OBJDIR) -DPROCLIFE_VERSION='"$(VERSION)"'
 LDLIBS := -lbpf -lelf -lz -ljansson -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
 	-Wno-unused-parameter \
@@ -72,9 +72,11 @@ $(TESTDIR)/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(TESTDIR)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(TESTDIR)/test_%: tests/integration/test_%.c tests/integration/*.h $(LIB_OBJS) | $(TESTDIR)
+$(TESTDIR)/test_%: tests/integration/test_%.c tests/integration/harness.c \
+		tests/integration/harness.h $(LIB_OBJS) | $(TESTDIR)
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/integration $(LDFLAGS) $< tests/integration/harness.c \
+		$(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(TESTDIR)/prog_%: tests/integration/prog_%.c | $(TESTDIR)
 	$(call msg,PROG,$@)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -69,6 +71,22 @@ static int exit_has_group_dead(const char *btf_path, bool *has)
 	return 0;
 }
 
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* Without the capability, feature probes fail as if the kernel lacked the feature. */
+static bool may_use_bpf(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;
+	return (data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) ||
+	       (data[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32)));
+}
+
 static int check_kernel(const struct tracer_config *cfg)
 {
 	const char *btf = cfg->btf_path ? cfg->btf_path : DEFAULT_BTF;
@@ -81,6 +99,8 @@ static int check_kernel(const struct tracer_config *cfg)
 			btf, strerror(err));
 		return -err;
 	}
+	if (!may_use_bpf())
+		return fail(EPERM, "use BPF");
 	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 	if (ret < 0)
 		return fail(ret, "use BPF");

@@ -1,0 +1,186 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "harness.h"
+
+#define WAIT_MS 10000
+
+const char *harness_unsupported(void)
+{
+	if (geteuid() != 0)
+		return "needs root";
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return "needs kernel BTF";
+	if (!getenv("PROCLIFE") || access(getenv("PROCLIFE"), X_OK))
+		return "needs $PROCLIFE (run through make test)";
+	return NULL;
+}
+
+const char *harness_prog(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("PROCLIFE_TESTS"), name);
+	return path;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Reads the complete lines proclife has written so far. */
+static void read_events(struct trace *t)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	for (;;) {
+		long pos = ftell(t->in);
+		json_error_t err;
+		json_t *ev;
+
+		n = getline(&line, &cap, t->in);
+		if (n <= 0)
+			break;
+		if (line[n - 1] != '\n') {
+			fseek(t->in, pos, SEEK_SET);
+			break;
+		}
+		ev = json_loads(line, 0, &err);
+		if (!ev) {
+			fprintf(stderr, "harness: invalid JSON line: %s: %s", err.text, line);
+			abort();
+		}
+		json_array_append_new(t->events, ev);
+	}
+	clearerr(t->in);
+	free(line);
+}
+
+int trace_start(struct trace *t, const char *const *extra)
+{
+	const char *argv[32] = { getenv("PROCLIFE"), "--json", "-o" };
+	int argc = 3, errpipe[2];
+	char buf[256];
+	size_t got = 0;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d.json", getpid());
+	argv[argc++] = t->path;
+	for (; extra && *extra && argc < 31; extra++)
+		argv[argc++] = *extra;
+	if (pipe2(errpipe, O_CLOEXEC))
+		return -errno;
+	t->pid = fork();
+	if (t->pid == 0) {
+		dup2(errpipe[1], 2);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(errpipe[1]);
+	/* proclife says "Tracing" on stderr once its programs are attached. */
+	while (got < sizeof(buf) - 1) {
+		ssize_t n = read(errpipe[0], buf + got, sizeof(buf) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += n;
+		buf[got] = '\0';
+		if (strstr(buf, "Tracing"))
+			break;
+	}
+	close(errpipe[0]);
+	buf[got] = '\0';
+	if (!strstr(buf, "Tracing")) {
+		fprintf(stderr, "harness: proclife did not start: %s\n", buf);
+		waitpid(t->pid, NULL, 0);
+		return -1;
+	}
+	t->in = fopen(t->path, "r");
+	t->events = json_array();
+	return t->in ? 0 : -errno;
+}
+
+json_t *trace_find(struct trace *t, const char *type, pid_t pid)
+{
+	json_t *out = json_array(), *ev;
+	size_t i;
+
+	json_array_foreach(t->events, i, ev) {
+		if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
+		    json_integer_value(json_object_get(ev, "pid")) == pid)
+			json_array_append(out, ev);
+	}
+	return out;
+}
+
+json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
+{
+	for (int waited = 0; waited <= WAIT_MS; waited += 20) {
+		json_t *found;
+
+		read_events(t);
+		found = trace_find(t, type, pid);
+		if (json_array_size(found)) {
+			json_t *ev = json_array_get(found, 0);
+
+			json_decref(found);
+			return ev;
+		}
+		json_decref(found);
+		sleep_ms(20);
+	}
+	return NULL;
+}
+
+int trace_stop(struct trace *t)
+{
+	int status;
+
+	kill(t->pid, SIGINT);
+	if (waitpid(t->pid, &status, 0) < 0)
+		return -1;
+	read_events(t);
+	return status;
+}
+
+void trace_free(struct trace *t)
+{
+	if (t->in)
+		fclose(t->in);
+	unlink(t->path);
+	json_decref(t->events);
+	t->in = NULL;
+	t->events = NULL;
+}
+
+pid_t spawn(const char *const *argv, int *out_fd)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (out_fd && pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (out_fd)
+			dup2(fds[1], 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	if (out_fd) {
+		close(fds[1]);
+		*out_fd = fds[0];
+	}
+	return pid;
+}

@@ -1,0 +1,38 @@
+/*
+ * Runs the real proclife --json around a workload and reads back its events.
+ * Tests skip (not fail) unless run as root on a kernel with BTF.
+ */
+#ifndef PL_HARNESS_H
+#define PL_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+struct trace {
+	pid_t pid;
+	char path[64];
+	FILE *in;
+	json_t *events;		/* every event read so far */
+};
+
+/* NULL when proclife and its test programs can run here, else why not. */
+const char *harness_unsupported(void);
+/* The path of a test program built next to the tests. */
+const char *harness_prog(const char *name);
+
+/* Starts proclife --json with extra options (NULL-terminated); 0 once it traces. */
+int trace_start(struct trace *t, const char *const *extra);
+/* Waits up to 10 s for an event of type about pid; NULL if none came. */
+json_t *trace_wait(struct trace *t, const char *type, pid_t pid);
+/* Stops proclife with SIGINT, reads the rest; returns its exit status. */
+int trace_stop(struct trace *t);
+void trace_free(struct trace *t);
+
+/* All events of type about pid read so far (a new array). */
+json_t *trace_find(struct trace *t, const char *type, pid_t pid);
+
+/* Forks and execs a test program; its stdout is *out_fd when out_fd is not NULL. */
+pid_t spawn(const char *const *argv, int *out_fd);
+
+#endif

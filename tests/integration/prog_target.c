@@ -1,0 +1,98 @@
+/*
+ * The workloads integration tests trace: each mode makes one situation
+ * happen for real, in a process whose pid the test knows.
+ *   exit N            exit with status N
+ *   args ...          exit 0 (the test checks the exec's argv)
+ *   thread-exec       a non-leader thread execs "prog_target exit 7"
+ *   threads N         start N threads, join them, exit 0
+ *   catch             handle SIGUSR1: write 'r' to fd 1 when ready, exit 0 after the signal
+ *   sleep             wait to be killed (write 'r' to fd 1 when ready)
+ *   orphan            fork a child that outlives us: print its pid, exit 0
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *self;
+
+static void *exec_self(void *arg)
+{
+	char *argv[] = { self, "exit", "7", NULL };
+
+	(void)arg;
+	execv("/proc/self/exe", argv);
+	_exit(100);
+}
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	return NULL;
+}
+
+static volatile sig_atomic_t caught;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	caught = 1;
+}
+
+int main(int argc, char **argv)
+{
+	self = argv[0];
+	if (argc >= 3 && !strcmp(argv[1], "exit"))
+		return atoi(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "args"))
+		return 0;
+	if (argc >= 2 && !strcmp(argv[1], "thread-exec")) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, exec_self, NULL);
+		pthread_join(t, NULL);
+		return 101;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "threads")) {
+		int n = atoi(argv[2]);
+		pthread_t t[64];
+
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_create(&t[i], NULL, idle, NULL);
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_join(t[i], NULL);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "catch")) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		signal(SIGUSR1, on_usr1);
+		if (write(1, "r", 1) != 1)
+			return 102;
+		while (!caught)
+			sigsuspend(&none);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "sleep")) {
+		if (write(1, "r", 1) != 1)
+			return 102;
+		for (;;)
+			pause();
+	}
+	if (argc >= 2 && !strcmp(argv[1], "orphan")) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			usleep(300000);
+			_exit(0);
+		}
+		printf("%d\n", child);
+		return 0;
+	}
+	fprintf(stderr, "prog_target: unknown mode\n");
+	return 2;
+}
