@@ -56,9 +56,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		s->malformed++;
 		return 0;
 	}
-	s->counts[ev.type]++;
 	if (ev.type == PL_EV_EXIT && ev.exit.thread && !s->opts->threads)
 		return 0;
+	s->counts[ev.type]++;
 	format_event(&s->fmt, &ev);
 	return outbuf_error(&s->out) ? -EPIPE : 0;
 }

@@ -67,15 +67,19 @@ static void read_events(struct trace *t)
 	free(line);
 }
 
-int trace_start(struct trace *t, const char *const *extra)
+static int launch(struct trace *t, bool json, const char *const *extra)
 {
-	const char *argv[32] = { getenv("PROCLIFE"), "--json", "-o" };
-	int argc = 3, errpipe[2];
+	const char *argv[32] = { getenv("PROCLIFE") };
+	int argc = 1, errpipe[2];
 	char buf[256];
 	size_t got = 0;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d.json", getpid());
+	t->err_fd = -1;
+	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d.out", getpid());
+	if (json)
+		argv[argc++] = "--json";
+	argv[argc++] = "-o";
 	argv[argc++] = t->path;
 	for (; extra && *extra && argc < 31; extra++)
 		argv[argc++] = *extra;
@@ -99,16 +103,29 @@ int trace_start(struct trace *t, const char *const *extra)
 		if (strstr(buf, "Tracing"))
 			break;
 	}
-	close(errpipe[0]);
 	buf[got] = '\0';
 	if (!strstr(buf, "Tracing")) {
 		fprintf(stderr, "harness: proclife did not start: %s\n", buf);
+		close(errpipe[0]);
 		waitpid(t->pid, NULL, 0);
 		return -1;
 	}
-	t->in = fopen(t->path, "r");
+	t->err_fd = errpipe[0];
 	t->events = json_array();
+	if (!json)
+		return 0;
+	t->in = fopen(t->path, "r");
 	return t->in ? 0 : -errno;
+}
+
+int trace_start(struct trace *t, const char *const *extra)
+{
+	return launch(t, true, extra);
+}
+
+int trace_start_text(struct trace *t, const char *const *extra)
+{
+	return launch(t, false, extra);
 }
 
 json_t *trace_find(struct trace *t, const char *type, pid_t pid)
@@ -143,25 +160,66 @@ json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
 	return NULL;
 }
 
-int trace_stop(struct trace *t)
+int trace_stop_with(struct trace *t, int sig)
 {
+	size_t got = 0;
+	ssize_t n;
 	int status;
 
-	kill(t->pid, SIGINT);
+	kill(t->pid, sig);
+	while (got < sizeof(t->err) - 1 &&
+	       (n = read(t->err_fd, t->err + got, sizeof(t->err) - 1 - got)) > 0)
+		got += n;
+	t->err[got] = '\0';
 	if (waitpid(t->pid, &status, 0) < 0)
 		return -1;
-	read_events(t);
+	if (t->in)
+		read_events(t);
 	return status;
+}
+
+int trace_stop(struct trace *t)
+{
+	return trace_stop_with(t, SIGINT);
+}
+
+static long long summary_field(const struct trace *t, const char *fmt)
+{
+	const char *line = strstr(t->err, "proclife: ");
+	long long v;
+
+	for (; line; line = strstr(line + 1, "proclife: "))
+		if (sscanf(line, fmt, &v) == 1)
+			return v;
+	return -1;
+}
+
+long long trace_summary_total(const struct trace *t)
+{
+	return summary_field(t, "proclife: %lld events:");
+}
+
+long long trace_summary_lost(const struct trace *t)
+{
+	const char *semi = strstr(t->err, "; ");
+	long long v;
+
+	if (trace_summary_total(t) < 0 || !semi || sscanf(semi, "; %lld lost", &v) != 1)
+		return -1;
+	return v;
 }
 
 void trace_free(struct trace *t)
 {
 	if (t->in)
 		fclose(t->in);
+	if (t->err_fd >= 0)
+		close(t->err_fd);
 	unlink(t->path);
 	json_decref(t->events);
 	t->in = NULL;
 	t->events = NULL;
+	t->err_fd = -1;
 }
 
 pid_t spawn(const char *const *argv, int *out_fd)

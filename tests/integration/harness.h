@@ -14,6 +14,8 @@ struct trace {
 	char path[64];
 	FILE *in;
 	json_t *events;		/* every event read so far */
+	int err_fd;		/* proclife's stderr */
+	char err[4096];		/* what it said there, once stopped */
 };
 
 /* NULL when proclife and its test programs can run here, else why not. */
@@ -23,10 +25,17 @@ const char *harness_prog(const char *name);
 
 /* Starts proclife --json with extra options (NULL-terminated); 0 once it traces. */
 int trace_start(struct trace *t, const char *const *extra);
+/* The same for the readable stream: events are not parsed, t->path holds them. */
+int trace_start_text(struct trace *t, const char *const *extra);
 /* Waits up to 10 s for an event of type about pid; NULL if none came. */
 json_t *trace_wait(struct trace *t, const char *type, pid_t pid);
-/* Stops proclife with SIGINT, reads the rest; returns its exit status. */
+/* Stops proclife with sig (SIGINT, SIGTERM), reads the rest; returns its wait status. */
+int trace_stop_with(struct trace *t, int sig);
 int trace_stop(struct trace *t);
+/* The event total of proclife's summary line; -1 if it printed none. */
+long long trace_summary_total(const struct trace *t);
+/* The lost count of its summary line; -1 if it printed none. */
+long long trace_summary_lost(const struct trace *t);
 void trace_free(struct trace *t);
 
 /* All events of type about pid read so far (a new array). */

@@ -8,6 +8,8 @@
  *   catch             handle SIGUSR1: write 'r' to fd 1 when ready, exit 0 after the signal
  *   sleep             wait to be killed (write 'r' to fd 1 when ready)
  *   orphan            fork a child that outlives us: print its pid, exit 0
+ *   rename NAME       set our comm to NAME (prctl), exit 0
+ *   storm N           fork N children that exit at once, reaping each
  */
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 static char *self;
 
@@ -91,6 +95,19 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		printf("%d\n", child);
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "rename"))
+		return prctl(PR_SET_NAME, argv[2]) ? 103 : 0;
+	if (argc >= 3 && !strcmp(argv[1], "storm")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0)
+				_exit(0);
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
 		return 0;
 	}
 	fprintf(stderr, "prog_target: unknown mode\n");
