@@ -42,14 +42,16 @@ endif
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OBJDIR)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OBJDIR)/main.o,$(USER_OBJS))
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(TESTDIR)/%,$(wildcard tests/unit/test_*.c))
-INTEG_TESTS := $(patsubst tests/integration/%.c,$(TESTDIR)/%,$(wildcard tests/integration/test_*.c))
-INTEG_PROGS := $(patsubst tests/integration/prog_%.c,$(TESTDIR)/prog_%,$(wildcard tests/integration/prog_*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(TESTDIR)/unit/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
+	$(wildcard tests/integration/test_*.c))
+INTEG_PROGS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
+	$(wildcard tests/integration/prog_*.c))
 
-.PHONY: all test tests vmlinux clean
+.PHONY: all test test-quick tests vmlinux clean
 all: $(OUTPUT)/proclife
 
-$(OBJDIR) $(TESTDIR):
+$(OBJDIR) $(TESTDIR)/unit $(TESTDIR)/integration:
 	$(Q)mkdir -p $@
 
 $(BPF_OBJ): bpf/proclife.bpf.c bpf/proclife.h $(VMLINUX) | $(OBJDIR)
@@ -68,25 +70,31 @@ $(OUTPUT)/proclife: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TESTDIR)/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(TESTDIR)
+$(TESTDIR)/unit/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(TESTDIR)/unit
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(TESTDIR)/test_%: tests/integration/test_%.c tests/integration/harness.c \
-		tests/integration/harness.h $(LIB_OBJS) | $(TESTDIR)
+$(TESTDIR)/integration/test_%: tests/integration/test_%.c tests/integration/harness.c \
+		tests/integration/harness.h $(LIB_OBJS) | $(TESTDIR)/integration
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration $(LDFLAGS) $< tests/integration/harness.c \
 		$(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(TESTDIR)/prog_%: tests/integration/prog_%.c | $(TESTDIR)
+$(TESTDIR)/integration/prog_%: tests/integration/prog_%.c | $(TESTDIR)/integration
 	$(call msg,PROG,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -lpthread -o $@
 
 tests: $(OUTPUT)/proclife $(UNIT_TESTS) $(INTEG_TESTS) $(INTEG_PROGS)
 
-# Runs every test: unit tests, then the integration tests as root.
+# Every test, three ways: as built, built with ASan and UBSan, and the unit
+# tests under valgrind. One summary line at the end.
 test: tests
-	$(Q)OUTPUT=$(OUTPUT) tests/run
+	$(Q)$(MAKE) -s OUTPUT=$(OUTPUT)/asan SANITIZE=1 tests
+	$(Q)tests/run --valgrind $(OUTPUT) $(OUTPUT)/asan
+
+# Just the plain build's tests.
+test-quick: tests
+	$(Q)tests/run $(OUTPUT)
 
 # Regenerates the checked-in vmlinux.h from the running kernel's BTF.
 vmlinux:
