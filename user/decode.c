@@ -134,7 +134,7 @@ bool args_iter_next(struct args_iter *it, const char **s, size_t *len)
 	*s = it->p;
 	/* The last argument may have been cut by the capture limit. */
 	*len = (nul ? nul : it->end) - it->p;
-	it->p += *len + 1;
+	it->p = nul ? nul + 1 : it->end;
 	it->left--;
 	return true;
 }

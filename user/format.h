@@ -27,4 +27,14 @@ void format_text_event(struct formatter *f, const struct pl_event *ev);
 void format_text_lost(struct formatter *f, uint64_t boot_ns, uint64_t count);
 void format_text_begin(struct formatter *f);
 
+/* Pieces for other line kinds (the model's) to share the formats with events. */
+struct jw;
+/* exit_code, or signal and signal_name, then core_dumped, as exit events have them. */
+void format_json_status(struct jw *w, int status);
+/* Writes s with anything but printable ASCII as \xNN, so a name cannot fake a line. */
+void format_text_safe(struct outbuf *ob, const char *s, size_t n);
+/* The readable stream's columns: TIME EVENT PID PPID COMM, then the details follow. */
+void format_text_columns(struct formatter *f, uint64_t boot_ns, const char *event,
+			 uint32_t pid, uint32_t ppid, const char *comm);
+
 #endif

@@ -2,12 +2,6 @@
 #include "json.h"
 #include "status.h"
 
-static const char *const reaper_rules[] = {
-	[PL_REAPER_THREAD] = "thread",
-	[PL_REAPER_SUBREAPER] = "subreaper",
-	[PL_REAPER_INIT] = "init",
-};
-
 static void put_signal(struct jw *w, const char *key, const char *name_key, int sig)
 {
 	const char *name = signal_name(sig);
@@ -32,7 +26,7 @@ static void put_exec(struct jw *w, const struct pl_event *ev, unsigned int max_a
 		if (!first)
 			outbuf_putc(w->ob, ',');
 		first = false;
-		json_string(w->ob, s, len);
+		json_put_string(w->ob, s, len);
 	}
 	outbuf_putc(w->ob, ']');
 	jw_bool(w, "args_truncated", ev->exec.args_truncated || args_iter_more(&it));
@@ -43,20 +37,25 @@ static void put_exec(struct jw *w, const struct pl_event *ev, unsigned int max_a
 		jw_u64(w, "old_pid", ev->exec.old_pid);
 }
 
-static void put_exit(struct jw *w, const struct pl_event *ev)
+void format_json_status(struct jw *w, int status)
 {
-	struct exit_status st = exit_status_decode(ev->exit.status);
+	struct exit_status st = exit_status_decode(status);
 
-	jw_bool(w, "thread", ev->exit.thread);
 	if (st.exited)
 		jw_i64(w, "exit_code", st.code);
 	else
 		put_signal(w, "signal", "signal_name", st.sig);
 	jw_bool(w, "core_dumped", st.core_dumped);
+}
+
+static void put_exit(struct jw *w, const struct pl_event *ev)
+{
+	jw_bool(w, "thread", ev->exit.thread);
+	format_json_status(w, ev->exit.status);
 	jw_bool(w, "autoreap", ev->exit.parent_autoreap);
 	if (ev->exit.reaper_rule != PL_REAPER_NONE) {
 		jw_u64(w, "reaper", ev->exit.reaper);
-		jw_cstr(w, "reaper_rule", reaper_rules[ev->exit.reaper_rule]);
+		jw_cstr(w, "reaper_rule", reaper_rule_name(ev->exit.reaper_rule));
 	}
 }
 

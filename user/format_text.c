@@ -7,7 +7,7 @@
  * printable ASCII is shown as \xNN so a line cannot fake another line or
  * drive the terminal.
  */
-static void put_safe(struct outbuf *ob, const char *str, size_t n)
+void format_text_safe(struct outbuf *ob, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
@@ -35,7 +35,7 @@ static void put_arg(struct outbuf *ob, const char *s, size_t n)
 	bool quote = n == 0 || memchr(s, ' ', n) || memchr(s, '\'', n) || memchr(s, '"', n);
 
 	if (!quote) {
-		put_safe(ob, s, n);
+		format_text_safe(ob, s, n);
 		return;
 	}
 	outbuf_putc(ob, '\'');
@@ -43,7 +43,7 @@ static void put_arg(struct outbuf *ob, const char *s, size_t n)
 		if (s[i] == '\'')
 			outbuf_write(ob, "\\x27", 4);
 		else
-			put_safe(ob, s + i, 1);
+			format_text_safe(ob, s + i, 1);
 	}
 	outbuf_putc(ob, '\'');
 }
@@ -52,7 +52,7 @@ static void put_padded(struct outbuf *ob, const char *s, size_t width)
 {
 	size_t n = strlen(s);
 
-	put_safe(ob, s, n);
+	format_text_safe(ob, s, n);
 	while (n++ < width)
 		outbuf_putc(ob, ' ');
 }
@@ -71,8 +71,8 @@ static void put_num_col(struct outbuf *ob, uint64_t v, size_t width)
 		outbuf_putc(ob, ' ');
 }
 
-static void put_columns(struct formatter *f, uint64_t boot_ns, const char *event,
-			const struct pl_event *ev)
+void format_text_columns(struct formatter *f, uint64_t boot_ns, const char *event,
+			 uint32_t pid, uint32_t ppid, const char *comm)
 {
 	char time[16];
 
@@ -80,9 +80,9 @@ static void put_columns(struct formatter *f, uint64_t boot_ns, const char *event
 	outbuf_write(f->ob, time, 15);
 	outbuf_putc(f->ob, ' ');
 	put_padded(f->ob, event, 8);
-	put_num_col(f->ob, ev->pid, 8);
-	put_num_col(f->ob, ev->ppid, 8);
-	put_padded(f->ob, ev->comm, 17);
+	put_num_col(f->ob, pid, 8);
+	put_num_col(f->ob, ppid, 8);
+	put_padded(f->ob, comm, 17);
 }
 
 static void put_signame(struct outbuf *ob, int sig)
@@ -103,7 +103,7 @@ static void put_exec(struct formatter *f, const struct pl_event *ev)
 	size_t len;
 	bool first = true;
 
-	put_safe(ob, ev->exec.filename, ev->exec.filename_len);
+	format_text_safe(ob, ev->exec.filename, ev->exec.filename_len);
 	if (ev->exec.filename_truncated)
 		outbuf_puts(ob, "...");
 	outbuf_puts(ob, " [");
@@ -162,7 +162,7 @@ static void put_signal(struct outbuf *ob, const struct pl_event *ev)
 		outbuf_puts(ob, " from ");
 		outbuf_u64(ob, ev->signal.sender_pid);
 		outbuf_puts(ob, " (");
-		put_safe(ob, ev->signal.sender_comm, strlen(ev->signal.sender_comm));
+		format_text_safe(ob, ev->signal.sender_comm, strlen(ev->signal.sender_comm));
 		outbuf_puts(ob, ") ");
 		outbuf_puts(ob, signal_result_name(ev->signal.result));
 	} else {
@@ -180,7 +180,7 @@ void format_text_event(struct formatter *f, const struct pl_event *ev)
 		name = "deliver";
 	else if (ev->type == PL_EV_FORK && ev->fork.thread)
 		name = "thread";
-	put_columns(f, ev->ts_ns, name, ev);
+	format_text_columns(f, ev->ts_ns, name, ev->pid, ev->ppid, ev->comm);
 	switch (ev->type) {
 	case PL_EV_FORK:
 		if (ev->fork.thread) {

@@ -36,7 +36,7 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void json_string(struct outbuf *ob, const char *str, size_t n)
+void json_put_string(struct outbuf *ob, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
@@ -48,7 +48,7 @@ void json_string(struct outbuf *ob, const char *str, size_t n)
 		char u[6];
 		size_t len;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			i++;
 			continue;
 		}
@@ -108,7 +108,7 @@ void jw_key(struct jw *w, const char *key)
 void jw_str(struct jw *w, const char *key, const char *s, size_t n)
 {
 	jw_key(w, key);
-	json_string(w->ob, s, n);
+	json_put_string(w->ob, s, n);
 }
 
 void jw_cstr(struct jw *w, const char *key, const char *s)

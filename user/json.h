@@ -18,7 +18,7 @@ struct jw {
 	bool first;
 };
 
-void json_string(struct outbuf *ob, const char *s, size_t n);
+void json_put_string(struct outbuf *ob, const char *s, size_t n);
 
 void jw_begin(struct jw *w, struct outbuf *ob);
 void jw_end(struct jw *w);	/* closes the object and the line */

@@ -29,7 +29,7 @@ enum proc_flag {
 };
 
 /* Keeps the last bytes of a long path: the program name is at the end. */
-#define PROC_FILENAME_LEN 128
+#define PROC_FILENAME_LEN 120
 
 struct proc {
 	struct proc *hnext;			/* hash chain, or the pool's free list */
@@ -98,6 +98,6 @@ struct proctable_iter {
 void proctable_iter_init(struct proctable_iter *it, const struct proctable *t);
 struct proc *proctable_iter_next(struct proctable_iter *it);
 
-void proc_set_filename(struct proc *p, const char *s, size_t n);
+void proctable_set_filename(struct proc *p, const char *s, size_t n);
 
 #endif

@@ -65,6 +65,16 @@ const char *signal_result_name(int result)
 	return "unknown";
 }
 
+const char *reaper_rule_name(int rule)
+{
+	switch (rule) {
+	case PL_REAPER_THREAD: return "thread";
+	case PL_REAPER_SUBREAPER: return "subreaper";
+	case PL_REAPER_INIT: return "init";
+	}
+	return NULL;
+}
+
 const char *disposition_name(int disposition)
 {
 	switch (disposition) {

@@ -1,0 +1,603 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "model_fixture.h"
+
+/* A shell (pid 10) under init (pid 1), both alive before the test's events. */
+#define INIT_START (1 * MS)
+#define SHELL_START (500 * MS)
+
+struct world {
+	struct model m;
+	struct recorder rec;
+};
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct pl_event init = ev_fork(INIT_START, 1, INIT_START, 0, 0, 0, "init");
+	struct pl_event shell = ev_fork(SHELL_START, 10, SHELL_START, 1, INIT_START, 1, "sh");
+
+	if (!w || fixture_model(&w->m, &w->rec) || model_apply(&w->m, &init) ||
+	    model_apply(&w->m, &shell))
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	model_free(&w->m);
+	free(w);
+	return 0;
+}
+
+static struct proc *find(struct world *w, uint32_t pid, uint64_t start)
+{
+	return proctable_find(&w->m.table, pid, start);
+}
+
+static void apply(struct world *w, struct pl_event ev)
+{
+	assert_int_equal(model_apply(&w->m, &ev), 0);
+}
+
+static void test_fork_links_child(void **state)
+{
+	struct world *w = *state;
+	struct proc *sh = find(w, 10, SHELL_START), *c;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	c = find(w, 20, 1 * SEC);
+	assert_non_null(c);
+	assert_ptr_equal(c->parent, sh);
+	assert_int_equal(c->ppid, 10);
+	assert_int_equal(c->ptid, 10);
+	assert_int_equal(c->nthreads, 1);
+	assert_int_equal(c->state, PROC_ALIVE);
+	assert_ptr_equal(sh->child, c);
+}
+
+static void test_thread_fork_is_not_a_child(void **state)
+{
+	struct world *w = *state;
+	struct proc *sh = find(w, 10, SHELL_START);
+	size_t before = w->m.table.count;
+
+	apply(w, ev_thread(1 * SEC, 10, SHELL_START, 11, 1, "sh"));
+	apply(w, ev_thread(1 * SEC + 1, 10, SHELL_START, 12, 1, "sh"));
+	assert_int_equal(w->m.table.count, before);
+	assert_int_equal(sh->nthreads, 3);
+	assert_null(sh->child);
+	apply(w, ev_exit(2 * SEC, 10, SHELL_START, 1, 12, false, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(sh->nthreads, 2);
+	assert_int_equal(sh->state, PROC_ALIVE);
+}
+
+static void test_exec_updates_name(void **state)
+{
+	struct world *w = *state;
+	struct proc *c;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exec(1 * SEC + MS, 20, 1 * SEC, 10, 20, "/usr/bin/sleep", "sleep"));
+	c = find(w, 20, 1 * SEC);
+	assert_string_equal(c->comm, "sleep");
+	assert_string_equal(c->filename, "/usr/bin/sleep");
+}
+
+/*
+ * Thread 31 of process 30 execs: it takes pid 30, the other threads are
+ * gone, and a child it forked now has thread 30 as its parent thread.
+ */
+static void test_non_leader_exec(void **state)
+{
+	struct world *w = *state;
+	struct proc *p, *c;
+
+	apply(w, ev_fork(1 * SEC, 30, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_thread(1 * SEC + 1, 30, 1 * SEC, 31, 10, "sh"));
+	apply(w, ev_thread(1 * SEC + 2, 30, 1 * SEC, 32, 10, "sh"));
+	apply(w, ev_fork(1 * SEC + 3, 40, 1 * SEC + 3, 30, 1 * SEC, 31, "sh"));
+	apply(w, ev_exit(1 * SEC + 4, 30, 1 * SEC, 10, 32, false, 0, 30, PL_REAPER_NONE));
+	apply(w, ev_exit(1 * SEC + 5, 30, 1 * SEC, 10, 30, false, 0, 30, PL_REAPER_NONE));
+	apply(w, ev_exec(1 * SEC + 6, 30, 1 * SEC, 10, 31, "/bin/true", "true"));
+	p = find(w, 30, 1 * SEC);
+	c = find(w, 40, 1 * SEC + 3);
+	assert_non_null(p);
+	assert_int_equal(w->m.table.count, 4);
+	assert_int_equal(p->nthreads, 1);
+	assert_int_equal(p->state, PROC_ALIVE);
+	assert_string_equal(p->comm, "true");
+	assert_ptr_equal(c->parent, p);
+	assert_int_equal(c->ptid, 30);
+}
+
+/*
+ * The kernel frees the pid before sched_process_free fires: a new process
+ * with the old pid can fork before the old one's reap event arrives.
+ */
+static void test_pid_reuse_before_reap(void **state)
+{
+	struct world *w = *state;
+	struct proc *sh = find(w, 10, SHELL_START), *old, *young;
+	struct pl_event reap;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exec(1 * SEC + 1, 20, 1 * SEC, 10, 20, "/bin/old", "old"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	old = find(w, 20, 1 * SEC);
+	assert_int_equal(old->state, PROC_ZOMBIE);
+	assert_int_equal(sh->nzombies, 1);
+
+	apply(w, ev_fork(2 * SEC + 30 * MS, 20, 2 * SEC + 30 * MS, 10, SHELL_START, 10, "sh"));
+	young = find(w, 20, 2 * SEC + 30 * MS);
+	assert_non_null(young);
+	assert_ptr_not_equal(young, old);
+	assert_ptr_equal(proctable_find_pid(&w->m.table, 20), young);
+
+	reap = ev_reap(2 * SEC + 40 * MS, 20, 1 * SEC, 10);
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	assert_int_equal(reap.reap.zombie_ns, 40 * MS);
+	assert_null(find(w, 20, 1 * SEC));
+	assert_ptr_equal(find(w, 20, 2 * SEC + 30 * MS), young);
+	assert_int_equal(young->state, PROC_ALIVE);
+	assert_string_equal(young->comm, "sh");
+	assert_ptr_equal(young->parent, sh);
+	assert_int_equal(sh->nzombies, 0);
+}
+
+static void test_reap_reports_zombie_time(void **state)
+{
+	struct world *w = *state;
+	struct pl_event reap = ev_reap(2 * SEC + 250 * MS, 20, 1 * SEC, 10);
+	struct pl_event unknown = ev_reap(3 * SEC, 999, 7, 1);
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	assert_int_equal(reap.reap.zombie_ns, 250 * MS);
+	assert_int_equal(model_apply(&w->m, &unknown), 0);
+	assert_int_equal(unknown.reap.zombie_ns, -1);
+}
+
+static void test_short_zombie_not_reported(void **state)
+{
+	struct world *w = *state;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	model_tick(&w->m, 2 * SEC + 100 * MS);
+	apply(w, ev_reap(2 * SEC + 200 * MS, 20, 1 * SEC, 10));
+	model_tick(&w->m, 60 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+}
+
+static void test_autoreap_never_reported(void **state)
+{
+	struct world *w = *state;
+	struct pl_event ev;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	ev = ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE);
+	ev.exit.parent_autoreap = true;
+	apply(w, ev);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 0);
+	model_tick(&w->m, 60 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+}
+
+/* Two zombies of the shell: the old one is reported once, blaming the shell. */
+static void test_leaked_zombie_reported_once(void **state)
+{
+	struct world *w = *state;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_fork(1 * SEC + 1, 21, 1 * SEC + 1, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exec(1 * SEC + 2, 20, 1 * SEC, 10, 20, "/bin/worker", "worker"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 1 << 8, 0, PL_REAPER_NONE));
+	apply(w, ev_exit(5 * SEC, 21, 1 * SEC + 1, 10, 21, true, 0, 0, PL_REAPER_NONE));
+	model_tick(&w->m, 6 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+	model_tick(&w->m, 7 * SEC + 100 * MS);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 20);
+	assert_int_equal(w->rec.zombies[0].ppid, 10);
+	assert_true(w->rec.zombies[0].has_parent);
+	assert_string_equal(w->rec.zombies[0].parent_comm, "sh");
+	assert_int_equal(w->rec.zombies[0].parent_zombies, 2);
+	assert_int_equal(w->rec.zombies[0].age_ns, 5 * SEC + 100 * MS);
+	assert_int_equal(find(w, 20, 1 * SEC)->status, 1 << 8);
+	model_tick(&w->m, 8 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	model_tick(&w->m, 10 * SEC);
+	assert_int_equal(w->rec.nzombies, 2);
+	assert_int_equal(w->rec.zombies[1].pid, 21);
+	model_tick(&w->m, 100 * SEC);
+	assert_int_equal(w->rec.nzombies, 2);
+}
+
+/* A subreaper 50 runs 60, which runs 70; 60 exits and 70 goes to 50. */
+static void test_orphan_to_subreaper(void **state)
+{
+	struct world *w = *state;
+	struct proc *sub, *c;
+
+	apply(w, ev_fork(1 * SEC, 50, 1 * SEC, 10, SHELL_START, 10, "svc"));
+	apply(w, ev_fork(2 * SEC, 60, 2 * SEC, 50, 1 * SEC, 50, "svc"));
+	apply(w, ev_fork(3 * SEC, 70, 3 * SEC, 60, 2 * SEC, 60, "svc"));
+	apply(w, ev_exit(4 * SEC, 60, 2 * SEC, 50, 60, true, 0, 50, PL_REAPER_SUBREAPER));
+	sub = find(w, 50, 1 * SEC);
+	c = find(w, 70, 3 * SEC);
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 70);
+	assert_int_equal(w->rec.orphans[0].old_ppid, 60);
+	assert_int_equal(w->rec.orphans[0].ppid, 50);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_SUBREAPER);
+	assert_true(w->rec.orphans[0].has_parent);
+	assert_ptr_equal(c->parent, sub);
+	assert_int_equal(c->ppid, 50);
+	assert_true(c->flags & PROC_ORPHAN);
+	assert_int_equal(c->orphan_ppid, 60);
+	assert_int_equal(c->orphan_rule, PL_REAPER_SUBREAPER);
+}
+
+/* A dying parent's zombie child moves to init with it, but is no orphan. */
+static void test_orphan_to_init(void **state)
+{
+	struct world *w = *state;
+	struct proc *init = find(w, 1, INIT_START);
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "a"));
+	apply(w, ev_fork(2 * SEC + 1, 31, 2 * SEC + 1, 20, 1 * SEC, 20, "b"));
+	apply(w, ev_exit(3 * SEC, 31, 2 * SEC + 1, 20, 31, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(find(w, 20, 1 * SEC)->nzombies, 1);
+	apply(w, ev_exit(4 * SEC, 20, 1 * SEC, 10, 20, true, 0, 1, PL_REAPER_INIT));
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 30);
+	assert_int_equal(w->rec.orphans[0].old_ppid, 20);
+	assert_int_equal(w->rec.orphans[0].ppid, 1);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_INIT);
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_ptr_equal(find(w, 31, 2 * SEC + 1)->parent, init);
+	assert_int_equal(init->nzombies, 1);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 1);
+}
+
+/*
+ * Thread 81 of process 80 forked 90; the leader forked 91. When thread 81
+ * ends, 90 goes to a sibling thread (same process) and 91 is untouched.
+ */
+static void test_orphan_to_sibling_thread(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+
+	apply(w, ev_fork(1 * SEC, 80, 1 * SEC, 10, SHELL_START, 10, "srv"));
+	apply(w, ev_thread(1 * SEC + 1, 80, 1 * SEC, 81, 10, "srv"));
+	apply(w, ev_fork(2 * SEC, 90, 2 * SEC, 80, 1 * SEC, 81, "srv"));
+	apply(w, ev_fork(2 * SEC + 1, 91, 2 * SEC + 1, 80, 1 * SEC, 80, "srv"));
+	apply(w, ev_exit(3 * SEC, 80, 1 * SEC, 10, 81, false, 0, 80, PL_REAPER_THREAD));
+	p = find(w, 80, 1 * SEC);
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 90);
+	assert_int_equal(w->rec.orphans[0].old_ppid, 80);
+	assert_int_equal(w->rec.orphans[0].old_ptid, 81);
+	assert_int_equal(w->rec.orphans[0].ppid, 80);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_THREAD);
+	assert_ptr_equal(find(w, 90, 2 * SEC)->parent, p);
+	assert_ptr_equal(find(w, 91, 2 * SEC + 1)->parent, p);
+	assert_int_equal(find(w, 90, 2 * SEC)->ptid, 0);
+	assert_int_equal(find(w, 91, 2 * SEC + 1)->ptid, 80);
+	assert_int_equal(p->nthreads, 1);
+	assert_int_equal(p->state, PROC_ALIVE);
+}
+
+/* sh -> A -> B; A exits at once and sh reaps it: B, the daemon, goes to init. */
+static void test_double_fork_daemon(void **state)
+{
+	struct world *w = *state;
+	struct proc *init = find(w, 1, INIT_START);
+	struct pl_event reap = ev_reap(2 * SEC + 2 * MS, 20, 1 * SEC, 10);
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exec(1 * SEC + 1, 20, 1 * SEC, 10, 20, "/usr/sbin/food", "food"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "food"));
+	apply(w, ev_exit(2 * SEC + 1 * MS, 20, 1 * SEC, 10, 20, true, 0, 1, PL_REAPER_INIT));
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	model_tick(&w->m, 60 * SEC);
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 30);
+	assert_int_equal(w->rec.orphans[0].old_ppid, 20);
+	assert_int_equal(w->rec.orphans[0].ppid, 1);
+	assert_int_equal(w->rec.nzombies, 0);
+	assert_int_equal(reap.reap.zombie_ns, 1 * MS);
+	assert_null(find(w, 20, 1 * SEC));
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_string_equal(find(w, 30, 2 * SEC)->filename, "/usr/sbin/food");
+}
+
+/* Events about a process whose fork was never seen track it from there. */
+static void test_unknown_process_is_added(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+
+	apply(w, ev_exit(3 * SEC, 77, 2 * MS, 10, 77, true, 9, 0, PL_REAPER_NONE));
+	p = find(w, 77, 2 * MS);
+	assert_non_null(p);
+	assert_int_equal(p->state, PROC_ZOMBIE);
+	assert_ptr_equal(p->parent, find(w, 10, SHELL_START));
+	model_tick(&w->m, 9 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 77);
+}
+
+/* An event names the parent: a stale parent is corrected. */
+static void test_event_corrects_parent(void **state)
+{
+	struct world *w = *state;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exec(2 * SEC, 20, 1 * SEC, 1, 20, "/bin/x", "x"));
+	assert_ptr_equal(find(w, 20, 1 * SEC)->parent, find(w, 1, INIT_START));
+	assert_int_equal(w->rec.norphans, 0);
+}
+
+/*
+ * Start-up: the scan saw a process at tick precision with two threads;
+ * events held from before the scan read it must not count the threads
+ * twice, and the first event pins its exact start.
+ */
+static void test_seed_then_held_events(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+
+	model_seed_begin(&w->m);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 1, .ppid = 0, .start_ns = 0, .coarse = true, .from_scan = true,
+		.comm = "init", .nthreads = 1, .seen_ns = 10 * SEC }), 0);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 44, .ppid = 1, .start_ns = 120 * MS, .coarse = true, .from_scan = true,
+		.comm = "db", .filename = "/usr/bin/db", .nthreads = 2, .seen_ns = 10 * SEC }), 0);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 45, .ppid = 44, .start_ns = 2 * SEC, .coarse = true, .from_scan = true,
+		.comm = "dead", .zombie = true, .exit_ns = 10 * SEC, .seen_ns = 10 * SEC }), 0);
+	model_seed_end(&w->m);
+
+	/* The shell was not in the seed; init was, at tick precision. */
+	assert_null(find(w, 10, SHELL_START));
+	assert_int_equal(w->m.table.count, 3);
+	assert_int_equal(find(w, 1, INIT_START)->start_ns, INIT_START);
+	p = find(w, 44, 123456789);
+	assert_non_null(p);
+	assert_int_equal(p->start_ns, 123456789);
+	assert_false(p->flags & PROC_COARSE);
+	assert_ptr_equal(p->parent, find(w, 1, INIT_START));
+	assert_ptr_equal(find(w, 45, 2 * SEC + 5 * MS)->parent, p);
+	assert_int_equal(p->nzombies, 1);
+
+	apply(w, ev_thread(9 * SEC, 44, 123456789, 46, 1, "db"));
+	assert_int_equal(p->nthreads, 2);
+	apply(w, ev_thread(11 * SEC, 44, 123456789, 47, 1, "db"));
+	assert_int_equal(p->nthreads, 3);
+
+	model_tick(&w->m, 14 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+	model_tick(&w->m, 15 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 45);
+	assert_int_equal(w->rec.zombies[0].age_ns, 5 * SEC);
+}
+
+/* Re-seeding keeps a zombie's report: a periodic snapshot does not repeat it. */
+static void test_reseed_keeps_report(void **state)
+{
+	struct world *w = *state;
+	struct model_seed s = {
+		.pid = 20, .ppid = 10, .start_ns = 1 * SEC, .comm = "sh", .zombie = true,
+		.exit_ns = 2 * SEC, .exit_seen = true,
+	};
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	model_tick(&w->m, 8 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	model_seed_begin(&w->m);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 1, .start_ns = INIT_START, .comm = "init" }), 0);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 10, .ppid = 1, .start_ns = SHELL_START, .comm = "sh" }), 0);
+	assert_int_equal(model_seed_add(&w->m, &s), 0);
+	model_seed_end(&w->m);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 1);
+	model_tick(&w->m, 20 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+}
+
+/* Stale data asking for a cycle gets a root instead. */
+static void test_link_refuses_cycle(void **state)
+{
+	struct world *w = *state;
+	struct proc *sh = find(w, 10, SHELL_START), *init = find(w, 1, INIT_START);
+
+	proctable_link(init, sh);
+	assert_null(init->parent);
+	assert_ptr_equal(sh->parent, init);
+}
+
+/* Enough processes to grow the hash and the pool, then all reaped again. */
+static void test_many_processes(void **state)
+{
+	struct world *w = *state;
+	const uint32_t n = 5000;
+
+	for (uint32_t i = 0; i < n; i++)
+		apply(w, ev_fork(1 * SEC + i, 1000 + i, 1 * SEC + i, 10, SHELL_START, 10, "job"));
+	assert_int_equal(w->m.table.count, n + 2);
+	assert_int_equal(w->m.table.mask + 1 >= n, true);
+	for (uint32_t i = 0; i < n; i++) {
+		apply(w, ev_exit(2 * SEC + i, 1000 + i, 1 * SEC + i, 10, 1000 + i, true, 0, 0,
+				 PL_REAPER_NONE));
+		apply(w, ev_reap(2 * SEC + i + 1, 1000 + i, 1 * SEC + i, 10));
+	}
+	assert_int_equal(w->m.table.count, 2);
+	assert_null(find(w, 10, SHELL_START)->child);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 0);
+	model_tick(&w->m, 100 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+}
+
+static void test_filename_keeps_tail(void **state)
+{
+	struct world *w = *state;
+	char path[300];
+	struct proc *p = find(w, 10, SHELL_START);
+
+	memset(path, 'd', sizeof(path));
+	memcpy(path, "/", 1);
+	strcpy(path + sizeof(path) - 10, "/bin/prog");
+	proctable_set_filename(p, path, strlen(path));
+	assert_int_equal(strlen(p->filename), PROC_FILENAME_LEN - 1);
+	assert_memory_equal(p->filename, "...", 3);
+	assert_string_equal(p->filename + strlen(p->filename) - 9, "/bin/prog");
+}
+
+/* Checks every link and count the model keeps incrementally against a recount. */
+static void check_invariants(struct model *m)
+{
+	struct proctable_iter it;
+	struct proc *p, *c, *z;
+	size_t n = 0;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		uint32_t zombies = 0;
+		bool listed = false;
+
+		n++;
+		for (c = p->child; c; c = c->sib_next) {
+			assert_ptr_equal(c->parent, p);
+			assert_true(!c->sib_next || c->sib_next->sib_prev == c);
+			zombies += c->state == PROC_ZOMBIE && !(c->flags & PROC_AUTOREAP);
+		}
+		assert_int_equal(p->nzombies, zombies);
+		if (p->parent) {
+			for (c = p->parent->child; c && c != p; c = c->sib_next)
+				;
+			assert_ptr_equal(c, p);
+		}
+		for (z = m->zhead; z && !listed; z = z->znext)
+			listed = z == p;
+		assert_int_equal(listed, p->state == PROC_ZOMBIE &&
+				 !(p->flags & (PROC_AUTOREAP | PROC_REPORTED)));
+		assert_ptr_equal(proctable_find(&m->table, p->pid, p->start_ns), p);
+	}
+	assert_int_equal(n, m->table.count);
+	for (z = m->zhead; z && z->znext; z = z->znext)
+		assert_true(z->exit_ns <= z->znext->exit_ns);
+}
+
+static uint32_t next_random(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+/* Random, even impossible, event sequences over few pids never break the model. */
+static void test_random_sequences_keep_invariants(void **state)
+{
+	struct world *w = *state;
+	struct proc *live[64];
+	uint64_t seed = 42, ts = 1 * SEC;
+
+	for (int step = 0; step < 20000; step++) {
+		struct proctable_iter it;
+		struct proc *p, *q;
+		struct pl_event ev;
+		size_t n = 0;
+		uint32_t r = next_random(&seed);
+
+		proctable_iter_init(&it, &w->m.table);
+		while ((p = proctable_iter_next(&it)) && n < 64)
+			live[n++] = p;
+		p = live[next_random(&seed) % n];
+		q = live[next_random(&seed) % n];
+		ts += next_random(&seed) % (2 * SEC);
+		switch (r % 8) {
+		case 0:
+		case 1:
+			ev = ev_fork(ts, 2 + next_random(&seed) % 40, ts, p->pid, p->start_ns,
+				     p->pid, "f");
+			break;
+		case 2:
+			ev = ev_thread(ts, p->pid, p->start_ns, 100 + r % 50, p->ppid, "t");
+			break;
+		case 3:
+			ev = ev_exec(ts, p->pid, p->start_ns, p->ppid, r & 64 ? p->pid : 100 + r % 50,
+				     "/bin/x", "x");
+			break;
+		case 4:
+		case 5:
+			ev = ev_exit(ts, p->pid, p->start_ns, p->ppid, r & 64 ? p->pid : 100 + r % 50,
+				     r & 128, r, q->pid, (r >> 8) % 4);
+			ev.exit.parent_autoreap = (r >> 10) % 5 == 0;
+			break;
+		default:
+			ev = ev_reap(ts, p->pid, p->start_ns, p->ppid);
+			break;
+		}
+		apply(w, ev);
+		if (step % 16 == 0)
+			model_tick(&w->m, ts);
+		if (step % 64 == 0)
+			check_invariants(&w->m);
+		if (w->m.table.count < 2) {
+			struct pl_event init = ev_fork(ts, 1, ts, 0, 0, 0, "init");
+
+			apply(w, init);
+		}
+	}
+	check_invariants(&w->m);
+	/* The sequence did reach the interesting paths. */
+	assert_true(w->rec.nzombies > 10);
+	assert_true(w->rec.norphans > 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_fork_links_child),
+		T(test_thread_fork_is_not_a_child),
+		T(test_exec_updates_name),
+		T(test_non_leader_exec),
+		T(test_pid_reuse_before_reap),
+		T(test_reap_reports_zombie_time),
+		T(test_short_zombie_not_reported),
+		T(test_autoreap_never_reported),
+		T(test_leaked_zombie_reported_once),
+		T(test_orphan_to_subreaper),
+		T(test_orphan_to_init),
+		T(test_orphan_to_sibling_thread),
+		T(test_double_fork_daemon),
+		T(test_unknown_process_is_added),
+		T(test_event_corrects_parent),
+		T(test_seed_then_held_events),
+		T(test_reseed_keeps_report),
+		T(test_link_refuses_cycle),
+		T(test_many_processes),
+		T(test_filename_keeps_tail),
+		T(test_random_sequences_keep_invariants),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,352 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "format.h"
+#include "model_fixture.h"
+#include "replay.h"
+#include "tree.h"
+
+/* 2026-11-21T05:47:00Z, the fixture's first line. */
+#define T0 (1795240020ULL * SEC)
+
+static void data_path(char *out, size_t size, const char *name)
+{
+	const char *slash = strrchr(__FILE__, '/');
+	int dir = slash ? (int)(slash - __FILE__) : 1;
+
+	snprintf(out, size, "%.*s/data/%s", dir, slash ? __FILE__ : ".", name);
+}
+
+struct world {
+	struct model m;
+	struct recorder rec;
+	struct replay r;
+	char *errors;		/* what the replay reported */
+	size_t errors_len;
+	FILE *err;
+	enum pl_event_type seen[32];
+	int64_t reap_zombie_ns;
+	int nseen;
+};
+
+static void on_event(void *ctx, const struct pl_event *ev)
+{
+	struct world *w = ctx;
+
+	w->seen[w->nseen++ % 32] = ev->type;
+	if (ev->type == PL_EV_REAP)
+		w->reap_zombie_ns = ev->reap.zombie_ns;
+}
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	if (!w || fixture_model(&w->m, &w->rec))
+		return -1;
+	w->err = open_memstream(&w->errors, &w->errors_len);
+	if (!w->err)
+		return -1;
+	w->r = (struct replay){
+		.model = &w->m, .name = "trace.jsonl", .err = w->err,
+		.on_event = on_event, .ctx = w,
+	};
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	fclose(w->err);
+	free(w->errors);
+	model_free(&w->m);
+	free(w);
+	return 0;
+}
+
+/* Replays text as a trace; returns replay_run's result with the messages flushed. */
+static int replay_text(struct world *w, const char *text)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	assert_non_null(in);
+	ret = replay_run(&w->r, in);
+	fclose(in);
+	fflush(w->err);
+	return ret;
+}
+
+static void test_fixture_with_bad_line(void **state)
+{
+	struct world *w = *state;
+	char path[512];
+	FILE *in;
+
+	data_path(path, sizeof(path), "trace-bad.jsonl");
+	in = fopen(path, "r");
+	assert_non_null(in);
+	w->r.name = "trace-bad.jsonl";
+	assert_int_equal(replay_run(&w->r, in), 1);
+	fclose(in);
+	fflush(w->err);
+
+	/* Exactly one message, naming line 5. */
+	assert_non_null(strstr(w->errors, "proclife: trace-bad.jsonl:5: invalid JSON: "));
+	assert_ptr_equal(strchr(w->errors, '\n'), w->errors + w->errors_len - 1);
+	assert_int_equal(w->r.bad, 1);
+	assert_int_equal(w->r.lines, 13);
+	assert_int_equal(w->r.events, 7);
+	assert_int_equal(w->r.lost, 3);
+	assert_int_equal(w->r.now_ns, T0 + 12 * SEC);
+
+	/* The lines after the bad one were used: 20 exited, 21 went to init, 20 leaked, then reaped. */
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 21);
+	assert_int_equal(w->rec.orphans[0].old_ppid, 20);
+	assert_int_equal(w->rec.orphans[0].ppid, 1);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 20);
+	assert_string_equal(w->rec.zombies[0].parent_comm, "sh");
+	assert_int_equal(w->rec.zombies[0].age_ns, 8 * SEC);
+	assert_int_equal(w->reap_zombie_ns, 10 * SEC);
+	assert_int_equal(w->m.table.count, 3);
+	assert_null(proctable_find_pid(&w->m.table, 20));
+	assert_int_equal(proctable_find_pid(&w->m.table, 21)->parent->pid, 1);
+	assert_string_equal(proctable_find_pid(&w->m.table, 21)->filename, "/usr/bin/worker");
+
+	assert_int_equal(w->nseen, 7);
+	assert_int_equal(w->seen[0], PL_EV_FORK);
+	assert_int_equal(w->seen[1], PL_EV_EXEC);
+	assert_int_equal(w->seen[4], PL_EV_SIGNAL_GENERATE);
+	assert_int_equal(w->seen[5], PL_EV_SIGNAL_DELIVER);
+	assert_int_equal(w->seen[6], PL_EV_REAP);
+}
+
+static void expect_error(struct world *w, const char *line, const char *message)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "proclife: trace.jsonl:2: %s\n", message);
+	assert_int_equal(replay_text(w, line), 1);
+	assert_string_equal(w->errors, want);
+	assert_int_equal(w->r.bad, 1);
+	fclose(w->err);
+	free(w->errors);
+	w->err = w->r.err = open_memstream(&w->errors, &w->errors_len);
+	assert_non_null(w->err);
+}
+
+#define FORK_LINE "{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20,\"tid\":20," \
+	"\"ppid\":1,\"comm\":\"sh\",\"start_ns\":5,\"thread\":false}\n"
+
+static void test_error_messages(void **state)
+{
+	struct world *w = *state;
+
+	expect_error(w, FORK_LINE "[1,2,3]\n", "expected object");
+	expect_error(w, FORK_LINE "{\"time\":\"2026-11-21T05:47:01Z\"}\n", "missing \"type\"");
+	expect_error(w, FORK_LINE "{\"type\":\"fork\",\"time\":\"yesterday\"}\n",
+		     "\"time\" is not an RFC 3339 time");
+	expect_error(w, FORK_LINE "{\"type\":\"spawn\",\"time\":\"2026-11-21T05:47:01Z\"}\n",
+		     "unknown type \"spawn\"");
+	expect_error(w, FORK_LINE "{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"tid\":1}\n",
+		     "missing \"pid\"");
+	expect_error(w, FORK_LINE "{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":-4,"
+		     "\"tid\":1,\"ppid\":1,\"comm\":\"x\",\"start_ns\":1}\n",
+		     "\"pid\" is not an integer from 0 to 4294967295");
+	expect_error(w, FORK_LINE "{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":4,"
+		     "\"tid\":4,\"ppid\":1,\"comm\":\"x\",\"start_ns\":1,\"thread\":false}\n",
+		     "missing \"exit_code\" or \"signal\"");
+	expect_error(w, FORK_LINE "{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":4,"
+		     "\"tid\":4,\"ppid\":1,\"comm\":\"x\",\"start_ns\":1,\"thread\":false,"
+		     "\"exit_code\":0,\"reaper_rule\":\"init\"}\n",
+		     "\"reaper\" and \"reaper_rule\" come together");
+	expect_error(w, FORK_LINE "{\"type\":\"snapshot\",\"time\":\"2026-11-21T05:47:01Z\","
+		     "\"procs\":[{\"pid\":1,\"ppid\":0,\"comm\":\"init\"}]}\n",
+		     "missing \"start_ns\"");
+	expect_error(w, FORK_LINE "{\"type\":\"exec\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":4,"
+		     "\"tid\":4,\"ppid\":1,\"comm\":\"x\",\"start_ns\":1,\"filename\":\"/x\","
+		     "\"args\":[\"x\",1]}\n",
+		     "\"args\" holds something that is not a string");
+}
+
+/* A consumer joining late: the snapshot says who is there and how old a zombie is. */
+static void test_late_joiner(void **state)
+{
+	struct world *w = *state;
+	const char *trace =
+		"{\"type\":\"snapshot\",\"time\":\"2026-11-21T05:47:00Z\",\"clk_tck\":100,\"procs\":["
+		"{\"pid\":1,\"ppid\":0,\"comm\":\"init\",\"start_ns\":1000000,\"threads\":1},"
+		"{\"pid\":10,\"ppid\":1,\"comm\":\"sh\",\"start_ns\":500000000,\"threads\":2},"
+		"{\"pid\":30,\"ppid\":10,\"comm\":\"job\",\"start_ns\":900000000,\"parent_tid\":11,"
+		"\"threads\":1,\"orphan_of\":25,\"reaper_rule\":\"subreaper\"},"
+		"{\"pid\":31,\"ppid\":10,\"comm\":\"old\",\"start_ns\":950000000,"
+		"\"zombie_ns\":4000000000,\"exit_code\":3,\"core_dumped\":false}]}\n"
+		"{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:02Z\",\"pid\":10,\"tid\":11,\"ppid\":1,"
+		"\"comm\":\"sh\",\"start_ns\":500000000,\"thread\":true,\"exit_code\":0,"
+		"\"core_dumped\":false,\"autoreap\":false,\"reaper\":10,\"reaper_rule\":\"thread\"}\n"
+		"{\"type\":\"reap\",\"time\":\"2026-11-21T05:47:03Z\",\"pid\":31,\"tid\":31,\"ppid\":10,"
+		"\"comm\":\"old\",\"start_ns\":950000000}\n";
+	struct proc *sh;
+
+	assert_int_equal(replay_text(w, trace), 0);
+	assert_int_equal(w->r.bad, 0);
+	assert_int_equal(w->errors_len, 0);
+	sh = proctable_find_pid(&w->m.table, 10);
+	assert_int_equal(sh->nthreads, 1);
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 30);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_THREAD);
+	assert_int_equal(w->rec.orphans[0].old_ptid, 11);
+	/* 4 s old at the snapshot, 6 s at the thread exit: leaked, reported at that time. */
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 31);
+	assert_int_equal(w->rec.zombies[0].age_ns, 6 * SEC);
+	assert_int_equal(w->reap_zombie_ns, 7 * SEC);
+	assert_null(proctable_find_pid(&w->m.table, 31));
+	assert_int_equal(sh->nzombies, 0);
+}
+
+/* A later snapshot replaces the model: processes it lacks are dropped. */
+static void test_snapshot_reseeds(void **state)
+{
+	struct world *w = *state;
+	const char *trace = FORK_LINE
+		"{\"type\":\"snapshot\",\"time\":\"2026-11-21T05:47:05Z\",\"procs\":["
+		"{\"pid\":1,\"ppid\":0,\"comm\":\"init\",\"start_ns\":1,\"threads\":1}]}\n";
+
+	assert_int_equal(replay_text(w, trace), 0);
+	assert_int_equal(w->m.table.count, 1);
+	assert_null(proctable_find_pid(&w->m.table, 20));
+}
+
+static void test_until_stops_early(void **state)
+{
+	struct world *w = *state;
+	char path[512];
+	FILE *in;
+
+	data_path(path, sizeof(path), "trace-bad.jsonl");
+	in = fopen(path, "r");
+	assert_non_null(in);
+	w->r.until_ns = T0 + 9 * SEC;
+	assert_int_equal(replay_run(&w->r, in), 1);
+	fclose(in);
+	assert_int_equal(w->r.now_ns, T0 + 9 * SEC);
+	assert_int_equal(w->r.lines, 10);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].age_ns, 7 * SEC);
+	assert_int_equal(proctable_find_pid(&w->m.table, 20)->state, PROC_ZOMBIE);
+}
+
+static void test_parse_time(void **state)
+{
+	uint64_t ns;
+
+	(void)state;
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00.123456789Z", &ns), 0);
+	assert_int_equal(ns, T0 + 123456789);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00Z", &ns), 0);
+	assert_int_equal(ns, T0);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00.5Z", &ns), 0);
+	assert_int_equal(ns, T0 + 500 * MS);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00.1234567891Z", &ns), 0);
+	assert_int_equal(ns, T0 + 123456789);
+	assert_int_equal(replay_parse_time("2026-11-21T07:47:00+02:00", &ns), 0);
+	assert_int_equal(ns, T0);
+	assert_int_equal(replay_parse_time("1970-01-01T00:00:00Z", &ns), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(replay_parse_time("2026-02-30T00:00:00Z", &ns), -EINVAL);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00", &ns), -EINVAL);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00.Z", &ns), -EINVAL);
+	assert_int_equal(replay_parse_time("2026-11-21 05:47:00Z", &ns), -EINVAL);
+	assert_int_equal(replay_parse_time("2026-11-21T05:47:00Zjunk", &ns), -EINVAL);
+	assert_int_equal(replay_parse_time("", &ns), -EINVAL);
+}
+
+/* What tree_snapshot_json writes, a replay reads back into the same model. */
+static void test_snapshot_round_trip(void **state)
+{
+	struct world *w = *state;
+	struct model copy;
+	struct recorder rec2;
+	struct wallclock clock = { .boot_to_real_ns = 0, .cached_sec = -1 };
+	struct outbuf ob;
+	struct formatter f = { .ob = &ob, .clock = &clock, .json = true };
+	struct proctable_iter it;
+	struct proc *p;
+	FILE *tmp = tmpfile();
+	struct pl_event evs[] = {
+		ev_fork(T0, 1, 1 * MS, 0, 0, 0, "init"),
+		ev_fork(T0 + 1, 10, 5 * MS, 1, 1 * MS, 1, "sh"),
+		ev_thread(T0 + 2, 10, 5 * MS, 11, 1, "sh"),
+		ev_fork(T0 + 3, 20, 7 * MS, 10, 5 * MS, 11, "sh"),
+		ev_exec(T0 + 4, 20, 7 * MS, 10, 20, "/bin/sleep", "sleep"),
+		ev_fork(T0 + 5, 30, 8 * MS, 20, 7 * MS, 20, "sleep"),
+		ev_exit(T0 + 6, 20, 7 * MS, 10, 20, true, 9, 1, PL_REAPER_INIT),
+	};
+
+	assert_non_null(tmp);
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		assert_int_equal(model_apply(&w->m, &evs[i]), 0);
+	assert_int_equal(outbuf_init(&ob, fileno(tmp), 4096), 0);
+	assert_int_equal(tree_snapshot_json(&f, &w->m, T0 + 2 * SEC), 0);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	outbuf_free(&ob);
+	rewind(tmp);
+
+	assert_int_equal(fixture_model(&copy, &rec2), 0);
+	w->r.model = &copy;
+	assert_int_equal(replay_run(&w->r, tmp), 0);
+	fclose(tmp);
+	assert_int_equal(copy.table.count, w->m.table.count);
+	proctable_iter_init(&it, &w->m.table);
+	while ((p = proctable_iter_next(&it))) {
+		struct proc *q = proctable_find(&copy.table, p->pid, p->start_ns);
+
+		assert_non_null(q);
+		assert_int_equal(q->ppid, p->ppid);
+		assert_int_equal(q->parent ? q->parent->pid : 0, p->parent ? p->parent->pid : 0);
+		assert_string_equal(q->comm, p->comm);
+		assert_string_equal(q->filename, p->filename);
+		assert_int_equal(q->state, p->state);
+		assert_int_equal(q->nthreads, p->nthreads);
+		assert_int_equal(q->ptid, p->ptid);
+		assert_int_equal(q->nzombies, p->nzombies);
+		assert_int_equal(q->flags & (PROC_ORPHAN | PROC_EXIT_SEEN),
+				 p->flags & (PROC_ORPHAN | PROC_EXIT_SEEN));
+		assert_int_equal(q->orphan_ppid, p->orphan_ppid);
+		assert_int_equal(q->orphan_rule, p->orphan_rule);
+		if (p->state == PROC_ZOMBIE) {
+			assert_int_equal(q->exit_ns, p->exit_ns);
+			assert_int_equal(q->status, p->status);
+		}
+	}
+	model_free(&copy);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_fixture_with_bad_line),
+		T(test_error_messages),
+		T(test_late_joiner),
+		T(test_snapshot_reseeds),
+		T(test_until_stops_early),
+		T(test_parse_time),
+		T(test_snapshot_round_trip),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

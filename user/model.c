@@ -1,0 +1,392 @@
+#include <errno.h>
+#include <string.h>
+#include "model.h"
+
+int model_init(struct model *m, const struct model_opts *o)
+{
+	if (o->clk_tck <= 0 || o->clk_tck > 1000000000 || o->zombie_age_ns < 0)
+		return -EINVAL;
+	*m = (struct model){
+		.zombie_age_ns = o->zombie_age_ns,
+		.clk_tck = o->clk_tck,
+		.sink = o->sink,
+	};
+	return proctable_init(&m->table, 1000000000 / o->clk_tck);
+}
+
+void model_free(struct model *m)
+{
+	proctable_free(&m->table);
+	m->zhead = m->ztail = NULL;
+}
+
+/* Whether p is one of its parent's unreaped children worth counting. */
+static bool counts_as_zombie(const struct proc *p)
+{
+	return p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP);
+}
+
+static void set_parent(struct proc *p, uint32_t ppid, struct proc *parent)
+{
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies--;
+	proctable_link(p, parent);
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies++;
+	p->ppid = ppid;
+}
+
+static bool zlist_has(const struct model *m, const struct proc *p)
+{
+	return p->zprev || m->zhead == p;
+}
+
+/* Exits arrive nearly in time order, so the walk from the tail is short. */
+static void zlist_insert(struct model *m, struct proc *p)
+{
+	struct proc *after = m->ztail;
+
+	while (after && after->exit_ns > p->exit_ns)
+		after = after->zprev;
+	p->zprev = after;
+	p->znext = after ? after->znext : m->zhead;
+	if (p->znext)
+		p->znext->zprev = p;
+	else
+		m->ztail = p;
+	if (after)
+		after->znext = p;
+	else
+		m->zhead = p;
+}
+
+static void zlist_remove(struct model *m, struct proc *p)
+{
+	if (!zlist_has(m, p))
+		return;
+	if (p->zprev)
+		p->zprev->znext = p->znext;
+	else
+		m->zhead = p->znext;
+	if (p->znext)
+		p->znext->zprev = p->zprev;
+	else
+		m->ztail = p->zprev;
+	p->znext = p->zprev = NULL;
+}
+
+static void make_zombie(struct model *m, struct proc *p, uint64_t exit_ns, bool autoreap)
+{
+	p->state = PROC_ZOMBIE;
+	p->nthreads = 0;
+	p->exit_ns = exit_ns;
+	if (autoreap)
+		p->flags |= PROC_AUTOREAP;
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies++;
+	if (counts_as_zombie(p) && !(p->flags & PROC_REPORTED))
+		zlist_insert(m, p);
+}
+
+static void make_alive(struct model *m, struct proc *p)
+{
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies--;
+	zlist_remove(m, p);
+	p->state = PROC_ALIVE;
+	p->flags &= ~(PROC_AUTOREAP | PROC_EXIT_SEEN);
+}
+
+static void forget(struct model *m, struct proc *p)
+{
+	zlist_remove(m, p);
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies--;
+	proctable_del(&m->table, p);
+}
+
+static void set_comm(struct proc *p, const char *comm)
+{
+	size_t n = strnlen(comm, PL_COMM_LEN);
+
+	memcpy(p->comm, comm, n);
+	p->comm[n] = '\0';
+}
+
+/*
+ * An event about a process the table does not hold (its fork predates
+ * tracing and the scan missed it, or events were lost): track it from here.
+ */
+static struct proc *get_or_add(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p = proctable_find(&m->table, ev->pid, ev->start_ns);
+
+	if (p)
+		return p;
+	p = proctable_add(&m->table, ev->pid, ev->start_ns);
+	if (!p)
+		return NULL;
+	p->nthreads = 1;
+	set_comm(p, ev->comm);
+	set_parent(p, ev->ppid, proctable_find_pid(&m->table, ev->ppid));
+	return p;
+}
+
+/* Every event names the real parent: it corrects what lost events left stale. */
+static void sync_parent(struct model *m, struct proc *p, uint32_t ppid)
+{
+	if (p->ppid != ppid)
+		set_parent(p, ppid, proctable_find_pid(&m->table, ppid));
+}
+
+/* The scan read p at seen_ns: a count change stamped earlier is already in it. */
+static bool newer_than_scan(const struct proc *p, const struct pl_event *ev)
+{
+	return ev->ts_ns >= p->seen_ns;
+}
+
+static int apply_fork(struct model *m, const struct pl_event *ev)
+{
+	struct proc *parent, *p;
+
+	parent = proctable_find(&m->table, ev->ppid, ev->fork.parent_start_ns);
+	if (!parent)
+		parent = proctable_find_pid(&m->table, ev->ppid);
+	p = proctable_find(&m->table, ev->pid, ev->start_ns);
+	if (!p) {
+		p = proctable_add(&m->table, ev->pid, ev->start_ns);
+		if (!p)
+			return -ENOMEM;
+		p->nthreads = 1;
+		/* A forked child runs its parent's program until it execs. */
+		if (parent)
+			memcpy(p->filename, parent->filename, sizeof(p->filename));
+	}
+	set_comm(p, ev->comm);
+	p->ptid = ev->fork.parent_tid;
+	set_parent(p, ev->ppid, parent);
+	return 0;
+}
+
+static int apply_thread_fork(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p = get_or_add(m, ev);
+
+	if (!p)
+		return -ENOMEM;
+	if (newer_than_scan(p, ev))
+		p->nthreads++;
+	return 0;
+}
+
+static int apply_exec(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p = get_or_add(m, ev);
+
+	if (!p)
+		return -ENOMEM;
+	sync_parent(m, p, ev->ppid);
+	set_comm(p, ev->comm);
+	proctable_set_filename(p, ev->exec.filename, ev->exec.filename_len);
+	/* execve ends every other thread; the caller, if not the leader, takes the pid. */
+	if (newer_than_scan(p, ev))
+		p->nthreads = 1;
+	if (ev->exec.old_pid != ev->pid)
+		for (struct proc *c = p->child; c; c = c->sib_next)
+			if (c->ptid == ev->exec.old_pid)
+				c->ptid = ev->pid;
+	return 0;
+}
+
+static void emit_orphan(struct model *m, const struct proc *c, const struct proc *old,
+			const struct pl_event *ev, struct proc *reaper)
+{
+	struct model_orphan o = {
+		.proc = c,
+		.old_parent = old,
+		.old_ptid = ev->tid,
+		.parent = reaper,
+		.ppid = ev->exit.reaper,
+		.rule = ev->exit.reaper_rule,
+		.ts_ns = ev->ts_ns,
+	};
+
+	if (m->sink.orphan)
+		m->sink.orphan(m->sink.ctx, &o);
+}
+
+/*
+ * The kernel hands the children of an ending thread to a sibling thread,
+ * and those of a process's last thread to a subreaper or init: zombies
+ * move too (the new parent now owes the wait), live ones are orphans.
+ */
+static void adopt_children(struct model *m, struct proc *p, const struct pl_event *ev)
+{
+	struct proc *reaper, *c, *next;
+
+	if (ev->exit.reaper_rule == PL_REAPER_NONE)
+		return;
+	reaper = ev->exit.reaper == p->pid ? p : proctable_find_pid(&m->table, ev->exit.reaper);
+	for (c = p->child; c; c = next) {
+		next = c->sib_next;
+		if (ev->exit.thread && c->ptid != ev->tid)
+			continue;
+		if (reaper != p)
+			set_parent(c, ev->exit.reaper, reaper);
+		/* Which thread of the adopter the kernel chose is not in the event. */
+		c->ptid = 0;
+		if (c->state != PROC_ALIVE)
+			continue;
+		c->flags |= PROC_ORPHAN;
+		c->orphan_ppid = p->pid;
+		c->orphan_rule = ev->exit.reaper_rule;
+		emit_orphan(m, c, p, ev, reaper);
+	}
+}
+
+static int apply_exit(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p = get_or_add(m, ev);
+
+	if (!p)
+		return -ENOMEM;
+	sync_parent(m, p, ev->ppid);
+	adopt_children(m, p, ev);
+	if (ev->exit.thread) {
+		if (newer_than_scan(p, ev) && p->nthreads > 1)
+			p->nthreads--;
+		return 0;
+	}
+	/* A zombie the scan found: the held exit event knows when it really exited. */
+	if (p->state == PROC_ZOMBIE)
+		make_alive(m, p);
+	p->status = ev->exit.status;
+	p->flags |= PROC_EXIT_SEEN;
+	make_zombie(m, p, ev->ts_ns, ev->exit.parent_autoreap);
+	return 0;
+}
+
+static void apply_reap(struct model *m, struct pl_event *ev)
+{
+	struct proc *p = proctable_find(&m->table, ev->pid, ev->start_ns);
+
+	ev->reap.zombie_ns = -1;
+	if (!p)
+		return;
+	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN))
+		ev->reap.zombie_ns = ev->ts_ns > p->exit_ns ? (int64_t)(ev->ts_ns - p->exit_ns) : 0;
+	forget(m, p);
+}
+
+int model_apply(struct model *m, struct pl_event *ev)
+{
+	switch (ev->type) {
+	case PL_EV_FORK:
+		return ev->fork.thread ? apply_thread_fork(m, ev) : apply_fork(m, ev);
+	case PL_EV_EXEC:
+		return apply_exec(m, ev);
+	case PL_EV_EXIT:
+		return apply_exit(m, ev);
+	case PL_EV_REAP:
+		apply_reap(m, ev);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void model_tick(struct model *m, uint64_t now_ns)
+{
+	struct proc *p;
+
+	while ((p = m->zhead) && (int64_t)(now_ns - p->exit_ns) >= m->zombie_age_ns) {
+		struct model_zombie z = {
+			.proc = p,
+			.parent = p->parent,
+			.ts_ns = now_ns,
+			.age_ns = (int64_t)(now_ns - p->exit_ns),
+		};
+
+		zlist_remove(m, p);
+		p->flags |= PROC_REPORTED;
+		if (m->sink.zombie)
+			m->sink.zombie(m->sink.ctx, &z);
+	}
+}
+
+void model_seed_begin(struct model *m)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		p->flags &= ~PROC_SEEDED;
+}
+
+static struct proc *find_seeded(struct model *m, const struct model_seed *s)
+{
+	struct proc *p = proctable_find(&m->table, s->pid, s->start_ns);
+	uint64_t tick = m->table.tick_ns;
+
+	if (p || !s->coarse)
+		return p;
+	p = proctable_find_pid(&m->table, s->pid);
+	return p && p->start_ns / tick == s->start_ns / tick ? p : NULL;
+}
+
+int model_seed_add(struct model *m, const struct model_seed *s)
+{
+	struct proc *p = find_seeded(m, s);
+
+	if (!p) {
+		p = proctable_add(&m->table, s->pid, s->start_ns);
+		if (!p)
+			return -ENOMEM;
+		if (s->coarse)
+			p->flags |= PROC_COARSE;
+	}
+	p->flags |= PROC_SEEDED;
+	if (s->from_scan)
+		p->flags |= PROC_FROM_SCAN;
+	/* The parent is linked in model_seed_end, once every process is in. */
+	set_parent(p, s->ppid, p->parent && p->parent->pid == s->ppid ? p->parent : NULL);
+	set_comm(p, s->comm);
+	if (s->filename && *s->filename)
+		proctable_set_filename(p, s->filename, strlen(s->filename));
+	p->seen_ns = s->seen_ns;
+	if (s->ptid)
+		p->ptid = s->ptid;
+	if (s->orphan_ppid) {
+		p->flags |= PROC_ORPHAN;
+		p->orphan_ppid = s->orphan_ppid;
+		p->orphan_rule = s->orphan_rule;
+	}
+	if (p->state == PROC_ZOMBIE)
+		make_alive(m, p);
+	p->nthreads = s->nthreads ? s->nthreads : 1;
+	if (s->zombie) {
+		p->status = s->status;
+		if (s->exit_seen)
+			p->flags |= PROC_EXIT_SEEN;
+		make_zombie(m, p, s->exit_ns, s->autoreap);
+	}
+	return 0;
+}
+
+void model_seed_end(struct model *m)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		if (!(p->flags & PROC_SEEDED))
+			forget(m, p);
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		p->flags &= ~PROC_SEEDED;
+		if (!p->parent && p->ppid)
+			set_parent(p, p->ppid, proctable_find_pid(&m->table, p->ppid));
+	}
+}

@@ -1,0 +1,107 @@
+/*
+ * The live process model: applies events to the process table and derives
+ * what no single event says: a zombie nobody reaps (leaked, blamed on its
+ * parent) and a process re-parented because its parent thread or process
+ * died (orphan). Derived events go to a sink supplied by the caller.
+ *
+ * Start-up without a race: attach the tracer and hold its events, seed the
+ * table from /proc (procscan.h) between model_seed_begin and model_seed_end,
+ * then apply the held events in order; an event always wins over the scan.
+ * A snapshot line of a recorded trace seeds the same way.
+ *
+ * Times are whatever clock the events carry (CLOCK_BOOTTIME live, the
+ * trace's wall clock in a replay); only differences matter here.
+ */
+#ifndef PL_MODEL_H
+#define PL_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "event.h"
+#include "proctable.h"
+
+#define MODEL_ZOMBIE_AGE_DEFAULT_NS (5 * 1000000000LL)
+
+/* A zombie that has waited longer than the threshold: reported once. */
+struct model_zombie {
+	const struct proc *proc;
+	const struct proc *parent;	/* NULL when the parent is not in the table */
+	uint64_t ts_ns;			/* when the threshold check found it */
+	int64_t age_ns;
+};
+
+/* A live process whose parent thread or parent process died. */
+struct model_orphan {
+	const struct proc *proc;	/* already under its new parent */
+	const struct proc *old_parent;	/* the process whose thread or last thread ended */
+	uint32_t old_ptid;		/* the thread that ended */
+	const struct proc *parent;	/* the adopter; NULL when not in the table */
+	uint32_t ppid;			/* the adopter's pid */
+	enum pl_reaper_rule rule;
+	uint64_t ts_ns;
+};
+
+/* Called from inside model_apply and model_tick: a sink must not change the model. */
+struct model_sink {
+	void (*zombie)(void *ctx, const struct model_zombie *z);
+	void (*orphan)(void *ctx, const struct model_orphan *o);
+	void *ctx;
+};
+
+struct model_opts {
+	int64_t zombie_age_ns;	/* a zombie older than this is leaked */
+	long clk_tck;		/* sysconf(_SC_CLK_TCK): the unit of /proc start times */
+	struct model_sink sink;	/* either callback may be NULL */
+};
+
+struct model {
+	struct proctable table;
+	struct proc *zhead, *ztail;	/* unreported zombies, oldest first */
+	int64_t zombie_age_ns;
+	long clk_tck;
+	struct model_sink sink;
+};
+
+int model_init(struct model *m, const struct model_opts *o);
+void model_free(struct model *m);
+
+/*
+ * Applies one event; orphans it causes reach the sink before it returns.
+ * A reap event gets ev->reap.zombie_ns filled in (-1 when unknown).
+ * 0, or -ENOMEM when a new process could not be tracked.
+ */
+int model_apply(struct model *m, struct pl_event *ev);
+
+/* Reports zombies that have become older than the threshold by now_ns. */
+void model_tick(struct model *m, uint64_t now_ns);
+
+/* A process as read from /proc or from a snapshot line. */
+struct model_seed {
+	uint32_t pid, ppid;
+	uint32_t ptid;		/* the parent thread that forked it; 0 unknown */
+	uint64_t start_ns;
+	bool coarse;		/* start_ns is only as precise as a /proc clock tick */
+	bool from_scan;
+	const char *comm;
+	const char *filename;	/* NULL or "" when unknown */
+	uint32_t nthreads;
+	bool zombie;
+	uint64_t exit_ns;	/* zombie since */
+	bool exit_seen;		/* exit_ns is the real exit, not when the zombie was first seen */
+	bool autoreap;		/* the parent reaps it without waiting */
+	int status;		/* wait status of a zombie, when known */
+	uint32_t orphan_ppid;	/* 0: not known to be an orphan */
+	enum pl_reaper_rule orphan_rule;
+	uint64_t seen_ns;	/* when it was read: events stamped earlier are already in it */
+};
+
+/*
+ * Seeding replaces the table's view with the seed's: processes absent from
+ * the seed are dropped, the others updated (keeping whether a zombie was
+ * already reported), parents linked at the end.
+ */
+void model_seed_begin(struct model *m);
+int model_seed_add(struct model *m, const struct model_seed *s);
+void model_seed_end(struct model *m);
+
+#endif
