@@ -6,20 +6,38 @@
 #include <string.h>
 #include "cli.h"
 #include "proclife.h"
+#include "replay.h"
 
 #define DEFAULT_RINGBUF (8 << 20)
 #define DEFAULT_MAX_ARGS 64
+#define DEFAULT_ZOMBIE_AGE_NS (5 * 1000000000LL)
 
 static const char usage[] =
-"Usage: proclife [OPTIONS]\n"
-"Trace the life of every process on this host: forks, execs, exits, reaps and\n"
-"signals, from BPF programs on the kernel's process tracepoints.\n"
+"Usage: proclife [COMMAND] [OPTIONS]\n"
+"Trace the life of every process on this host (forks, execs, exits, reaps and\n"
+"signals) from BPF programs on the kernel's process tracepoints, keep a model of\n"
+"the process tree, and report leaked zombies and orphans.\n"
+"\n"
+"Commands:\n"
+"  trace                    stream every event (the default)\n"
+"  tree                     print the live process tree and exit (after -d SECONDS)\n"
+"  zombies                  stream only leaked zombies and their reaps\n"
+"  replay FILE              rebuild the model from a recorded JSON-lines trace\n"
+"                           ('-': standard input) and print its tree\n"
 "\n"
 "Output:\n"
-"  -j, --json               print JSON lines (docs/schema.md) instead of the readable stream\n"
-"  -o, --output FILE        write events to FILE instead of standard output\n"
+"  -j, --json               print JSON lines (docs/schema.md) instead of text\n"
+"  -o, --output FILE        write to FILE instead of standard output\n"
 "  -T, --threads            also print the exit of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
+"\n"
+"Model:\n"
+"  -z, --zombie-age SECONDS a zombie unreaped for longer is leaked (default 5)\n"
+"  -s, --snapshot SECONDS   trace --json: a snapshot of the whole tree at start and\n"
+"                           every SECONDS, for consumers that join late\n"
+"      --check              zombies: exit with status 3 if leaked zombies remain\n"
+"      --at TIME            replay: the state at TIME (RFC 3339), not at the end\n"
+"      --zombies            replay: print the zombies instead of the tree\n"
 "\n"
 "Tracing:\n"
 "  -d, --duration SECONDS   stop after SECONDS\n"
@@ -33,7 +51,9 @@ static const char usage[] =
 "  -V, --version            print the version\n"
 "\n"
 "SIGINT or SIGTERM stops tracing; everything captured is printed, then a\n"
-"summary on standard error. Exit status: 0 success, 1 failure, 2 bad usage.\n";
+"summary on standard error. SIGUSR1 prints the current tree into the stream.\n"
+"Exit status: 0 success, 1 failure (or a replay with unusable lines), 2 bad\n"
+"usage, 3 leaked zombies remain (zombies --check).\n";
 
 long long cli_parse_size(const char *s)
 {
@@ -81,11 +101,22 @@ static int parse_uint(const char *opt, const char *arg, unsigned long min, unsig
 	return 0;
 }
 
+static int parse_seconds(const char *what, const char *arg, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(*out) || *out <= 0 || *out > 1e9)
+		return bad(what, arg, "expected a positive number of seconds");
+	return 0;
+}
+
 static int parse_option(struct options *o, int c, const char *arg)
 {
 	unsigned long v;
 	long long size;
-	char *end;
+	double secs;
 
 	switch (c) {
 	case 'j':
@@ -101,10 +132,26 @@ static int parse_option(struct options *o, int c, const char *arg)
 		o->verbose = true;
 		return 0;
 	case 'd':
-		errno = 0;
-		o->duration = strtod(arg, &end);
-		if (errno || end == arg || *end || !isfinite(o->duration) || o->duration <= 0)
-			return bad("duration", arg, "expected a positive number of seconds");
+		return parse_seconds("duration", arg, &o->duration);
+	case 'z':
+		if (parse_seconds("zombie age", arg, &secs))
+			return -1;
+		o->zombie_age_ns = secs * 1e9;
+		return 0;
+	case 's':
+		if (parse_seconds("snapshot interval", arg, &secs))
+			return -1;
+		o->snapshot_ns = secs * 1e9;
+		return 0;
+	case 'C':
+		o->check = true;
+		return 0;
+	case 'Z':
+		o->zombies_view = true;
+		return 0;
+	case 'W':
+		if (replay_parse_time(arg, &o->at_ns))
+			return bad("time", arg, "expected RFC 3339, such as 2026-11-21T05:47:00Z");
 		return 0;
 	case 'b':
 		size = cli_parse_size(arg);
@@ -129,6 +176,64 @@ static int parse_option(struct options *o, int c, const char *arg)
 	return -1;
 }
 
+static const char *const command_names[] = {
+	[CMD_TRACE] = "trace", [CMD_TREE] = "tree", [CMD_ZOMBIES] = "zombies", [CMD_REPLAY] = "replay",
+};
+
+/* The command and its operand are the non-option arguments, in any position. */
+static int parse_command(struct options *o, int argc, char **argv)
+{
+	int i = optind;
+
+	if (i < argc) {
+		size_t c;
+
+		for (c = 0; c < sizeof(command_names) / sizeof(command_names[0]); c++)
+			if (!strcmp(argv[i], command_names[c]))
+				break;
+		if (c == sizeof(command_names) / sizeof(command_names[0])) {
+			fprintf(stderr, "proclife: unknown command '%s'\n", argv[i]);
+			return -1;
+		}
+		o->command = c;
+		i++;
+	}
+	if (o->command == CMD_REPLAY) {
+		if (i == argc) {
+			fprintf(stderr, "proclife: replay needs a trace file ('-' for standard input)\n");
+			return -1;
+		}
+		o->replay_path = argv[i++];
+	}
+	if (i < argc) {
+		fprintf(stderr, "proclife: unexpected argument '%s'\n", argv[i]);
+		return -1;
+	}
+	return 0;
+}
+
+static int only_for(const char *option, bool given, enum command cmd, const struct options *o)
+{
+	if (!given || o->command == cmd)
+		return 0;
+	fprintf(stderr, "proclife: %s is for the %s command\n", option, command_names[cmd]);
+	return -1;
+}
+
+static int check_combination(const struct options *o)
+{
+	if (only_for("--snapshot", o->snapshot_ns, CMD_TRACE, o) ||
+	    only_for("--check", o->check, CMD_ZOMBIES, o) ||
+	    only_for("--at", o->at_ns, CMD_REPLAY, o) ||
+	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
+		return -1;
+	if (o->snapshot_ns && !o->json) {
+		fprintf(stderr, "proclife: --snapshot needs --json\n");
+		return -1;
+	}
+	return 0;
+}
+
 enum cli_result cli_parse(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -141,6 +246,11 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "arg-bytes", required_argument, NULL, 'A' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "zombie-age", required_argument, NULL, 'z' },
+		{ "snapshot", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "zombies", no_argument, NULL, 'Z' },
+		{ "at", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -151,10 +261,11 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		.ringbuf_size = DEFAULT_RINGBUF,
 		.arg_bytes = PL_ARGS_DEFAULT,
 		.max_args = DEFAULT_MAX_ARGS,
+		.zombie_age_ns = DEFAULT_ZOMBIE_AGE_NS,
 	};
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jo:Ta:d:b:A:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:Ta:d:b:A:vz:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -173,10 +284,10 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 				goto usage;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "proclife: unexpected argument '%s'\n", argv[optind]);
+	if (parse_command(o, argc, argv))
 		goto usage;
-	}
+	if (check_combination(o))
+		goto usage;
 	return CLI_RUN;
 usage:
 	fputs("Try 'proclife --help' for more information.\n", stderr);

@@ -1,4 +1,4 @@
-/* Command-line options. */
+/* Command-line commands and options. */
 #ifndef PL_CLI_H
 #define PL_CLI_H
 
@@ -6,23 +6,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum command {
+	CMD_TRACE,	/* stream every event (the default) */
+	CMD_TREE,	/* print the live tree */
+	CMD_ZOMBIES,	/* stream leaked zombies and their reaps */
+	CMD_REPLAY,	/* rebuild the model from a recorded trace */
+};
+
 struct options {
+	enum command command;
 	bool json;
 	bool threads;		/* print per-thread exits too */
 	bool verbose;
+	bool check;		/* zombies: exit 3 when leaked zombies remain */
+	bool zombies_view;	/* replay: print the zombies, not the tree */
 	const char *output;	/* NULL: standard output */
+	const char *btf_path;
+	const char *replay_path;	/* "-": standard input */
 	double duration;	/* seconds; 0: until interrupted */
 	size_t ringbuf_size;
 	uint32_t arg_bytes;
 	unsigned int max_args;
-	const char *btf_path;
+	int64_t zombie_age_ns;
+	int64_t snapshot_ns;	/* 0: no periodic snapshot */
+	uint64_t at_ns;		/* replay: ns since the epoch; 0: the end */
 };
 
 enum cli_result {
-	CLI_RUN,	/* options are valid: trace */
+	CLI_RUN,	/* options are valid: run the command */
 	CLI_EXIT_OK,	/* --help or --version was printed */
 	CLI_EXIT_USAGE,	/* an error was printed */
 };
+
+/* Exit statuses. */
+#define EXIT_FAILURE_RUN 1
+#define EXIT_USAGE 2
+#define EXIT_LEAKED_ZOMBIES 3
 
 enum cli_result cli_parse(struct options *o, int argc, char **argv);
 

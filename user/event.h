@@ -41,8 +41,9 @@ struct pl_event {
 			bool parent_autoreap;
 		} exit;
 		struct {
-			/* filled in by the process model; -1 when unknown */
-			int64_t zombie_ns;
+			/* filled in by the process model */
+			int64_t zombie_ns;	/* -1 when unknown */
+			bool leaked;		/* it had been reported as a leaked zombie */
 		} reap;
 		struct {
 			int sig, code, result;

@@ -197,6 +197,8 @@ void format_text_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_REAP:
 		if (ev->reap.zombie_ns >= 0)
 			outbuf_printf(ob, "zombie for %.3f s", ev->reap.zombie_ns / 1e9);
+		if (ev->reap.leaked)
+			outbuf_puts(ob, ev->reap.zombie_ns >= 0 ? ", leaked" : "leaked zombie");
 		break;
 	case PL_EV_SIGNAL_GENERATE:
 	case PL_EV_SIGNAL_DELIVER:

@@ -271,8 +271,10 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 	struct proc *p = proctable_find(&m->table, ev->pid, ev->start_ns);
 
 	ev->reap.zombie_ns = -1;
+	ev->reap.leaked = false;
 	if (!p)
 		return;
+	ev->reap.leaked = p->flags & PROC_REPORTED;
 	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN))
 		ev->reap.zombie_ns = ev->ts_ns > p->exit_ns ? (int64_t)(ev->ts_ns - p->exit_ns) : 0;
 	forget(m, p);
@@ -312,6 +314,18 @@ void model_tick(struct model *m, uint64_t now_ns)
 		if (m->sink.zombie)
 			m->sink.zombie(m->sink.ctx, &z);
 	}
+}
+
+size_t model_leaked(const struct model *m)
+{
+	struct proctable_iter it;
+	struct proc *p;
+	size_t n = 0;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		n += p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED);
+	return n;
 }
 
 void model_seed_begin(struct model *m)

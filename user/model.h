@@ -75,6 +75,9 @@ int model_apply(struct model *m, struct pl_event *ev);
 /* Reports zombies that have become older than the threshold by now_ns. */
 void model_tick(struct model *m, uint64_t now_ns);
 
+/* Zombies reported as leaked and still not reaped. */
+size_t model_leaked(const struct model *m);
+
 /* A process as read from /proc or from a snapshot line. */
 struct model_seed {
 	uint32_t pid, ppid;

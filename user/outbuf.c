@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ int outbuf_init(struct outbuf *ob, int fd, size_t cap)
 	ob->cap = cap;
 	ob->fd = fd;
 	ob->err = 0;
+	ob->path = NULL;
 	return 0;
 }
 
@@ -23,6 +25,42 @@ void outbuf_free(struct outbuf *ob)
 	free(ob->buf);
 	ob->buf = NULL;
 	ob->len = ob->cap = 0;
+}
+
+int outbuf_open(struct outbuf *ob, const char *path, size_t cap)
+{
+	int fd = STDOUT_FILENO, err;
+
+	if (path) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			err = errno;
+			fprintf(stderr, "proclife: cannot open %s: %s\n", path, strerror(err));
+			return -err;
+		}
+	}
+	err = outbuf_init(ob, fd, cap);
+	if (err) {
+		fprintf(stderr, "proclife: cannot allocate the output buffer: %s\n", strerror(-err));
+		if (path)
+			close(fd);
+		return err;
+	}
+	ob->path = path;
+	return 0;
+}
+
+int outbuf_close(struct outbuf *ob)
+{
+	int err = 0;
+
+	if (ob->path && close(ob->fd)) {
+		err = -errno;
+		fprintf(stderr, "proclife: cannot write %s: %s\n", ob->path, strerror(-err));
+	}
+	outbuf_free(ob);
+	ob->path = NULL;
+	return err;
 }
 
 int outbuf_flush(struct outbuf *ob)

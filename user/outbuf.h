@@ -14,10 +14,18 @@ struct outbuf {
 	size_t len, cap;
 	int fd;
 	int err;	/* first errno of a failed write, 0 if none */
+	const char *path;	/* set by outbuf_open: the file it owns and closes */
 };
 
 int outbuf_init(struct outbuf *ob, int fd, size_t cap);
 void outbuf_free(struct outbuf *ob);
+/*
+ * The output of a command: path (created or truncated) or, for NULL,
+ * standard output. Both report their failure on stderr; outbuf_close
+ * flushes nothing (the caller flushed what it meant to keep).
+ */
+int outbuf_open(struct outbuf *ob, const char *path, size_t cap);
+int outbuf_close(struct outbuf *ob);
 int outbuf_flush(struct outbuf *ob);
 static inline int outbuf_error(const struct outbuf *ob) { return ob->err; }
 

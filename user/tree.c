@@ -287,7 +287,8 @@ int tree_print_zombies(struct formatter *f, const struct model *m, uint64_t now_
 		return -ENOMEM;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP))
+		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP) &&
+		    (int64_t)(now_ns - p->exit_ns) >= m->zombie_age_ns)
 			z[nz++] = p;
 	qsort(z, nz, sizeof(*z), by_exit);
 	if (!f->json)

@@ -126,11 +126,11 @@ static void test_zombie_table(void **state)
 	struct world *w = *state;
 
 	build_host(w);
+	/* Only leaked zombies: worker 21, a zombie for 3 s, is under the threshold. */
 	assert_int_equal(tree_print_zombies(&w->f, &w->m, T0 + 4 * SEC), 0);
 	assert_string_equal(output(w),
 		"PID     PPID    COMM             ZOMBIE FOR   PARENT\n"
-		"3       2       kworker\\x0a0        >=6.000 s    kthreadd (1 unreaped)\n"
-		"21      20      worker           3.000 s      worker (1 unreaped)\n");
+		"3       2       kworker\\x0a0        >=6.000 s    kthreadd (1 unreaped)\n");
 }
 
 /* A chain as deep as there are processes renders without recursion. */

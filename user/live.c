@@ -1,0 +1,366 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "clock.h"
+#include "event.h"
+#include "format.h"
+#include "live.h"
+#include "model.h"
+#include "outbuf.h"
+#include "procscan.h"
+#include "report.h"
+#include "tracer.h"
+#include "tree.h"
+
+#define POLL_MS 100
+#define OUTBUF_SIZE (256 << 10)
+#define PROC_ROOT "/proc"
+/* While events keep being lost, re-read /proc at most this often. */
+#define RESYNC_INTERVAL_NS 1000000000ULL
+
+struct live {
+	const struct options *opts;
+	struct outbuf out;
+	struct wallclock clock;
+	struct formatter fmt;
+	struct tracer *tracer;
+	struct model model;
+	bool model_ready;
+	int err;		/* first failure inside a callback */
+	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
+	uint64_t zombies, orphans;		/* derived lines printed */
+	uint64_t malformed;
+	uint64_t lost;
+	bool resync_pending;
+	uint64_t last_resync_ns;
+	uint64_t next_snapshot_ns;
+};
+
+/* Set by signal handlers, read by the loop: the only state a handler may share. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t dump_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_dump(int sig)
+{
+	(void)sig;
+	dump_requested = 1;
+}
+
+static int install_handlers(void)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, dump = { .sa_handler = on_dump };
+
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&dump.sa_mask);
+	/* No SA_RESTART: the poll must return so the loop sees the request. */
+	if (sigaction(SIGINT, &stop, NULL) || sigaction(SIGTERM, &stop, NULL) ||
+	    sigaction(SIGUSR1, &dump, NULL))
+		return -errno;
+	/* A closed output pipe shows up as EPIPE from write(). */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void on_zombie(void *ctx, const struct model_zombie *z)
+{
+	struct live *l = ctx;
+
+	if (l->opts->command == CMD_TREE)
+		return;
+	report_zombie(&l->fmt, z);
+	l->zombies++;
+}
+
+static void on_orphan(void *ctx, const struct model_orphan *o)
+{
+	struct live *l = ctx;
+
+	if (l->opts->command != CMD_TRACE)
+		return;
+	report_orphan(&l->fmt, o);
+	l->orphans++;
+}
+
+static bool shown(const struct live *l, const struct pl_event *ev)
+{
+	switch (l->opts->command) {
+	case CMD_TRACE:
+		return !(ev->type == PL_EV_EXIT && ev->exit.thread && !l->opts->threads);
+	case CMD_ZOMBIES:
+		return ev->type == PL_EV_REAP && ev->reap.leaked;
+	default:
+		return false;
+	}
+}
+
+static void print_event(struct live *l, const struct pl_event *ev)
+{
+	if (!shown(l, ev))
+		return;
+	l->counts[ev->type]++;
+	format_event(&l->fmt, ev);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct live *l = ctx;
+	struct pl_event ev;
+	int err;
+
+	if (event_decode(data, size, &ev)) {
+		l->malformed++;
+		return 0;
+	}
+	/*
+	 * A reap learns from the model how long it was a zombie; an exit is
+	 * printed before the orphans the model derives from it.
+	 */
+	if (ev.type != PL_EV_REAP)
+		print_event(l, &ev);
+	err = model_apply(&l->model, &ev);
+	if (err) {
+		l->err = err;
+		fprintf(stderr, "proclife: cannot track processes: %s\n", strerror(-err));
+		return err;
+	}
+	if (ev.type == PL_EV_REAP)
+		print_event(l, &ev);
+	return outbuf_error(&l->out) ? -EPIPE : 0;
+}
+
+static int scan_proc(struct live *l)
+{
+	struct procscan_stats st;
+	int err = procscan_run(&l->model, PROC_ROOT, &st);
+
+	if (err)
+		fprintf(stderr, "proclife: cannot read %s: %s\n", PROC_ROOT, strerror(-err));
+	return err;
+}
+
+/*
+ * Lost events leave the model wrong (a missed reap keeps a zombie forever);
+ * /proc tells the truth again.
+ */
+static int check_lost(struct live *l, uint64_t now)
+{
+	uint64_t total;
+	int err = tracer_lost(l->tracer, &total);
+
+	if (err)
+		return err;
+	if (total > l->lost) {
+		format_lost(&l->fmt, now, total - l->lost);
+		l->lost = total;
+		l->resync_pending = true;
+	}
+	if (l->resync_pending && now - l->last_resync_ns >= RESYNC_INTERVAL_NS) {
+		l->resync_pending = false;
+		l->last_resync_ns = now;
+		return scan_proc(l);
+	}
+	return 0;
+}
+
+/* The text tree, or in JSON a snapshot line. */
+static int dump_tree(struct live *l, uint64_t now)
+{
+	int err = tree_print(&l->fmt, &l->model, now);
+
+	if (err)
+		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
+	return err;
+}
+
+/* 0 to go on, 1 when the reader went away, -errno on failure. */
+static int flush_output(struct live *l)
+{
+	int err = outbuf_flush(&l->out);
+
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "proclife: cannot write %s: %s\n",
+			l->opts->output ? l->opts->output : "to standard output", strerror(-err));
+	return err;
+}
+
+/* What is due after each poll: zombie ages, losses, snapshots, a requested dump. */
+static int housekeeping(struct live *l)
+{
+	uint64_t now = boottime_now_ns();
+	int err;
+
+	model_tick(&l->model, now);
+	err = check_lost(l, now);
+	if (!err && l->next_snapshot_ns && now >= l->next_snapshot_ns) {
+		l->next_snapshot_ns = now + l->opts->snapshot_ns;
+		err = dump_tree(l, now);
+	}
+	if (!err && dump_requested) {
+		dump_requested = 0;
+		err = dump_tree(l, now);
+	}
+	return err ? err : flush_output(l);
+}
+
+static int poll_once(struct live *l, int timeout_ms)
+{
+	int err = tracer_poll(l->tracer, timeout_ms);
+
+	if (l->err)
+		return l->err;
+	if (err == -EPIPE)
+		return 1;
+	if (err < 0 && err != -EINTR) {
+		fprintf(stderr, "proclife: cannot read the ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	return housekeeping(l);
+}
+
+static int trace_loop(struct live *l)
+{
+	uint64_t deadline = l->opts->duration > 0 ?
+		boottime_now_ns() + (uint64_t)(l->opts->duration * 1e9) : 0;
+	int err = 0;
+
+	while (!stop_requested && !err) {
+		int timeout = POLL_MS;
+
+		if (deadline) {
+			uint64_t now = boottime_now_ns();
+
+			if (now >= deadline)
+				break;
+			if (deadline - now < POLL_MS * 1000000ULL)
+				timeout = (deadline - now) / 1000000 + 1;
+		}
+		err = poll_once(l, timeout);
+	}
+	/* Stopping: what the kernel already committed is still printed. */
+	return err ? err : poll_once(l, 0);
+}
+
+static void print_summary(const struct live *l)
+{
+	uint64_t total = l->zombies + l->orphans;
+
+	for (int i = 0; i < PL_EV_TYPE_MAX; i++)
+		total += l->counts[i];
+	fprintf(stderr,
+		"proclife: %llu events: %llu fork, %llu exec, %llu exit, %llu reap, %llu signal, "
+		"%llu zombie, %llu orphan; %llu lost\n",
+		(unsigned long long)total, (unsigned long long)l->counts[PL_EV_FORK],
+		(unsigned long long)l->counts[PL_EV_EXEC], (unsigned long long)l->counts[PL_EV_EXIT],
+		(unsigned long long)l->counts[PL_EV_REAP],
+		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
+		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
+		(unsigned long long)l->lost);
+	if (l->malformed)
+		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
+			(unsigned long long)l->malformed);
+}
+
+/* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
+static int start(struct live *l)
+{
+	const struct options *o = l->opts;
+	struct tracer_config cfg = {
+		.btf_path = o->btf_path,
+		.ringbuf_size = o->ringbuf_size,
+		.arg_bytes = o->arg_bytes,
+		.verbose = o->verbose,
+	};
+	struct model_opts mo = {
+		.zombie_age_ns = o->zombie_age_ns,
+		.clk_tck = sysconf(_SC_CLK_TCK),
+		.sink = { .zombie = on_zombie, .orphan = on_orphan, .ctx = l },
+	};
+	int err;
+
+	err = model_init(&l->model, &mo);
+	if (err) {
+		fprintf(stderr, "proclife: cannot set up the process model: %s\n", strerror(-err));
+		return err;
+	}
+	l->model_ready = true;
+	err = install_handlers();
+	if (err) {
+		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
+		return err;
+	}
+	err = tracer_start(&l->tracer, &cfg, on_record, l);
+	if (err)
+		return err;
+	err = scan_proc(l);
+	if (err)
+		return err;
+	l->last_resync_ns = boottime_now_ns();
+	if (o->command != CMD_TREE || o->duration)
+		fprintf(stderr, "proclife: Tracing process events. Ctrl-C to end.\n");
+	if (o->command == CMD_TRACE)
+		format_begin(&l->fmt);
+	if (o->snapshot_ns) {
+		l->next_snapshot_ns = l->last_resync_ns + o->snapshot_ns;
+		err = dump_tree(l, l->last_resync_ns);
+	}
+	return err;
+}
+
+static int finish(struct live *l, int *status)
+{
+	uint64_t now = boottime_now_ns();
+	int err = 0;
+
+	if (l->opts->command == CMD_TREE) {
+		model_tick(&l->model, now);
+		err = dump_tree(l, now);
+		if (!err)
+			err = flush_output(l);
+	}
+	if (l->opts->command == CMD_ZOMBIES && l->opts->check && model_leaked(&l->model))
+		*status = EXIT_LEAKED_ZOMBIES;
+	return err;
+}
+
+int live_run(const struct options *o)
+{
+	struct live l = { .opts = o };
+	int err, status = 0;
+
+	stop_requested = dump_requested = 0;
+	if (outbuf_open(&l.out, o->output, OUTBUF_SIZE))
+		return EXIT_FAILURE_RUN;
+	wallclock_init(&l.clock);
+	l.fmt = (struct formatter){
+		.ob = &l.out, .clock = &l.clock, .max_args = o->max_args, .json = o->json,
+	};
+	err = start(&l);
+	if (!err && o->command == CMD_TREE && !o->duration)
+		err = poll_once(&l, 0);
+	else if (!err)
+		err = trace_loop(&l);
+	if (!err)
+		err = finish(&l, &status);
+	if (l.tracer && o->command != CMD_TREE)
+		print_summary(&l);
+	/* The reader went away: not a failure. */
+	if (err > 0)
+		err = 0;
+
+	tracer_destroy(l.tracer);
+	if (l.model_ready)
+		model_free(&l.model);
+	if (outbuf_close(&l.out) && !err)
+		err = -EIO;
+	return err ? EXIT_FAILURE_RUN : status;
+}
