@@ -75,7 +75,8 @@ $(TESTDIR)/unit/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(TESTDIR)/unit
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(TESTDIR)/integration/test_%: tests/integration/test_%.c tests/integration/harness.c \
-		tests/integration/harness.h $(LIB_OBJS) | $(TESTDIR)/integration
+		tests/integration/harness.h tests/integration/checks.h $(LIB_OBJS) \
+		| $(TESTDIR)/integration
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration $(LDFLAGS) $< tests/integration/harness.c \
 		$(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
@@ -105,3 +106,4 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include tests/kernels/kernels.mk
+include tests/fuzz/fuzz.mk

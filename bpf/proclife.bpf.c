@@ -244,7 +244,13 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 	} else {
 		e->status = BPF_CORE_READ(task, exit_code);
 		e->flags |= PL_EXIT_THREAD;
-		if (has_children(task)) {
+		if (has_children(task) && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT)) {
+			/*
+			 * The whole group is dying: the kernel skips siblings that are
+			 * already exiting, and every child ends with the final reaper.
+			 */
+			e->reaper = find_reaper(task, &e->reaper_rule);
+		} else if (has_children(task)) {
 			e->reaper = e->h.pid;
 			e->reaper_rule = PL_REAPER_THREAD;
 		}

@@ -234,6 +234,17 @@ static int check_combination(const struct options *o)
 	return 0;
 }
 
+/* A long option names itself; a short one may sit inside a bundle such as -jx. */
+static const char *option_name(const char *arg, int opt, char buf[3])
+{
+	if (!strncmp(arg, "--", 2) || !opt)
+		return arg;
+	buf[0] = '-';
+	buf[1] = opt;
+	buf[2] = '\0';
+	return buf;
+}
+
 enum cli_result cli_parse(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -255,6 +266,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	char shortopt[3];
 	int c;
 
 	*o = (struct options){
@@ -264,7 +276,8 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		.zombie_age_ns = DEFAULT_ZOMBIE_AGE_NS,
 	};
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a bundle of short options left half-read. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":jo:Ta:d:b:A:vz:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -274,10 +287,12 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 			printf("proclife %s\n", PROCLIFE_VERSION);
 			return CLI_EXIT_OK;
 		case ':':
-			fprintf(stderr, "proclife: option '%s' needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "proclife: option '%s' needs a value\n",
+				option_name(argv[optind - 1], optopt, shortopt));
 			goto usage;
 		case '?':
-			fprintf(stderr, "proclife: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "proclife: unknown option '%s'\n",
+				option_name(argv[optind - 1], optopt, shortopt));
 			goto usage;
 		default:
 			if (parse_option(o, c, optarg))

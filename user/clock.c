@@ -54,7 +54,8 @@ static void put_digits(char *out, uint64_t v, int width)
 
 static uint64_t real_ns(const struct wallclock *wc, uint64_t boot_ns)
 {
-	return (uint64_t)((int64_t)boot_ns + wc->boot_to_real_ns);
+	/* Unsigned: a corrupt far-future stamp wraps instead of overflowing. */
+	return boot_ns + (uint64_t)wc->boot_to_real_ns;
 }
 
 void wallclock_rfc3339(struct wallclock *wc, uint64_t boot_ns, char out[31])

@@ -89,6 +89,21 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 	l->orphans++;
 }
 
+/* /proc has the last word on whether a zombie is still waiting. */
+static bool still_zombie(void *ctx, const struct proc *p)
+{
+	const struct live *l = ctx;
+	uint64_t ticks;
+	char state;
+	int err = procscan_state(PROC_ROOT, p->pid, &state, &ticks);
+
+	if (err == -ENOENT)
+		return false;
+	if (err)
+		return true;
+	return state == 'Z' && ticks == p->start_ns / l->model.table.tick_ns;
+}
+
 static bool shown(const struct live *l, const struct pl_event *ev)
 {
 	switch (l->opts->command) {
@@ -283,7 +298,7 @@ static int start(struct live *l)
 	struct model_opts mo = {
 		.zombie_age_ns = o->zombie_age_ns,
 		.clk_tck = sysconf(_SC_CLK_TCK),
-		.sink = { .zombie = on_zombie, .orphan = on_orphan, .ctx = l },
+		.sink = { .zombie = on_zombie, .orphan = on_orphan, .still_zombie = still_zombie, .ctx = l },
 	};
 	int err;
 

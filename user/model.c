@@ -23,7 +23,7 @@ void model_free(struct model *m)
 /* Whether p is one of its parent's unreaped children worth counting. */
 static bool counts_as_zombie(const struct proc *p)
 {
-	return p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP);
+	return p->state == PROC_ZOMBIE && !(p->flags & (PROC_AUTOREAP | PROC_REAPED));
 }
 
 static void set_parent(struct proc *p, uint32_t ppid, struct proc *parent)
@@ -94,7 +94,16 @@ static void make_alive(struct model *m, struct proc *p)
 		p->parent->nzombies--;
 	zlist_remove(m, p);
 	p->state = PROC_ALIVE;
-	p->flags &= ~(PROC_AUTOREAP | PROC_EXIT_SEEN);
+	p->flags &= ~(PROC_AUTOREAP | PROC_EXIT_SEEN | PROC_REAPED);
+}
+
+/* Waited for already: no longer its parent's debt, though the free is still to come. */
+static void mark_reaped(struct model *m, struct proc *p)
+{
+	if (counts_as_zombie(p) && p->parent)
+		p->parent->nzombies--;
+	zlist_remove(m, p);
+	p->flags |= PROC_REAPED;
 }
 
 static void forget(struct model *m, struct proc *p)
@@ -229,7 +238,11 @@ static void adopt_children(struct model *m, struct proc *p, const struct pl_even
 	reaper = ev->exit.reaper == p->pid ? p : proctable_find_pid(&m->table, ev->exit.reaper);
 	for (c = p->child; c; c = next) {
 		next = c->sib_next;
-		if (ev->exit.thread && c->ptid != ev->tid)
+		/*
+		 * A thread's end hands on its own children; in a dying group the
+		 * kernel sends them all to the final reaper, whichever thread forked.
+		 */
+		if (ev->exit.reaper_rule == PL_REAPER_THREAD && c->ptid != ev->tid)
 			continue;
 		if (reaper != p)
 			set_parent(c, ev->exit.reaper, reaper);
@@ -309,6 +322,10 @@ void model_tick(struct model *m, uint64_t now_ns)
 			.age_ns = (int64_t)(now_ns - p->exit_ns),
 		};
 
+		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
+			mark_reaped(m, p);
+			continue;
+		}
 		zlist_remove(m, p);
 		p->flags |= PROC_REPORTED;
 		if (m->sink.zombie)

@@ -45,6 +45,12 @@ struct model_orphan {
 struct model_sink {
 	void (*zombie)(void *ctx, const struct model_zombie *z);
 	void (*orphan)(void *ctx, const struct model_orphan *o);
+	/*
+	 * Asked before a zombie is reported: the reap event is the task's free,
+	 * an RCU grace period after the wait, which a loaded host can stretch.
+	 * false: it is gone already. NULL trusts the events.
+	 */
+	bool (*still_zombie)(void *ctx, const struct proc *p);
 	void *ctx;
 };
 

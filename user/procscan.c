@@ -110,6 +110,25 @@ static int read_stat(int dirfd, const char *pid, struct stat_fields *f)
 	return parse_stat(buf, f);
 }
 
+int procscan_state(const char *root, uint32_t pid, char *state, uint64_t *start_ticks)
+{
+	struct stat_fields f;
+	char name[16];
+	int dirfd, err;
+
+	dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "%u", pid);
+	err = read_stat(dirfd, name, &f);
+	close(dirfd);
+	if (err)
+		return err;
+	*state = f.state;
+	*start_ticks = f.starttime;
+	return 0;
+}
+
 /* The program's path; empty for kernel threads, zombies and when not permitted. */
 static void read_exe(int dirfd, const char *pid, char *out, size_t size)
 {

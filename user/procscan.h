@@ -20,4 +20,7 @@ struct procscan_stats {
  */
 int procscan_run(struct model *m, const char *root, struct procscan_stats *st);
 
+/* One process's state letter and start time (clock ticks); -ENOENT when gone. */
+int procscan_state(const char *root, uint32_t pid, char *state, uint64_t *start_ticks);
+
 #endif

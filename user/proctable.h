@@ -26,6 +26,7 @@ enum proc_flag {
 	PROC_REPORTED = 1 << 4,		/* the leaked-zombie report was made */
 	PROC_ORPHAN = 1 << 5,		/* orphan_ppid and orphan_rule are valid */
 	PROC_SEEDED = 1 << 6,		/* present in the seed being loaded (model_seed_*) */
+	PROC_REAPED = 1 << 7,		/* reaped, as /proc showed; its free (the reap event) is late */
 };
 
 /* Keeps the last bytes of a long path: the program name is at the end. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -76,7 +77,9 @@ static int launch(struct trace *t, bool json, const char *const *extra)
 
 	memset(t, 0, sizeof(*t));
 	t->err_fd = -1;
-	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d.out", getpid());
+	static int traces;
+
+	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d-%d.out", getpid(), traces++);
 	if (json)
 		argv[argc++] = "--json";
 	argv[argc++] = "-o";
@@ -87,6 +90,8 @@ static int launch(struct trace *t, bool json, const char *const *extra)
 		return -errno;
 	t->pid = fork();
 	if (t->pid == 0) {
+		/* A test that fails midway must not leave proclife running. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(errpipe[1], 2);
 		execv(argv[0], (char **)argv);
 		_exit(127);
@@ -135,21 +140,21 @@ json_t *trace_find(struct trace *t, const char *type, pid_t pid)
 
 	json_array_foreach(t->events, i, ev) {
 		if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
-		    json_integer_value(json_object_get(ev, "pid")) == pid)
+		    (pid < 0 || json_integer_value(json_object_get(ev, "pid")) == pid))
 			json_array_append(out, ev);
 	}
 	return out;
 }
 
-json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
+json_t *trace_wait_nth(struct trace *t, const char *type, pid_t pid, size_t n)
 {
 	for (int waited = 0; waited <= WAIT_MS; waited += 20) {
 		json_t *found;
 
 		read_events(t);
 		found = trace_find(t, type, pid);
-		if (json_array_size(found)) {
-			json_t *ev = json_array_get(found, 0);
+		if (json_array_size(found) >= n) {
+			json_t *ev = json_array_get(found, n - 1);
 
 			json_decref(found);
 			return ev;
@@ -158,6 +163,11 @@ json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
 		sleep_ms(20);
 	}
 	return NULL;
+}
+
+json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
+{
+	return trace_wait_nth(t, type, pid, 1);
 }
 
 int trace_stop_with(struct trace *t, int sig)
@@ -231,6 +241,7 @@ pid_t spawn(const char *const *argv, int *out_fd)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (out_fd)
 			dup2(fds[1], 1);
 		execv(argv[0], (char **)argv);

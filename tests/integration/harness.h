@@ -27,8 +27,10 @@ const char *harness_prog(const char *name);
 int trace_start(struct trace *t, const char *const *extra);
 /* The same for the readable stream: events are not parsed, t->path holds them. */
 int trace_start_text(struct trace *t, const char *const *extra);
-/* Waits up to 10 s for an event of type about pid; NULL if none came. */
+/* Waits up to 10 s for an event of type about pid (-1: any); NULL if none came. */
 json_t *trace_wait(struct trace *t, const char *type, pid_t pid);
+/* The same for the n-th such event (from 1): a reused pid has several. */
+json_t *trace_wait_nth(struct trace *t, const char *type, pid_t pid, size_t n);
 /* Stops proclife with sig (SIGINT, SIGTERM), reads the rest; returns its wait status. */
 int trace_stop_with(struct trace *t, int sig);
 int trace_stop(struct trace *t);
@@ -38,7 +40,7 @@ long long trace_summary_total(const struct trace *t);
 long long trace_summary_lost(const struct trace *t);
 void trace_free(struct trace *t);
 
-/* All events of type about pid read so far (a new array). */
+/* All events of type about pid (-1: any) read so far (a new array). */
 json_t *trace_find(struct trace *t, const char *type, pid_t pid);
 
 /* Forks and execs a test program; its stdout is *out_fd when out_fd is not NULL. */

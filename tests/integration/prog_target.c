@@ -10,6 +10,11 @@
  *   orphan            fork a child that outlives us: print its pid, exit 0
  *   rename NAME       set our comm to NAME (prctl), exit 0
  *   storm N           fork N children that exit at once, reaping each
+ *   leak N SECS       fork N children that exit with 0..N-1 at once; print their
+ *                     pids, reap none for SECS, then reap them all
+ *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid, wait 1 s
+ *   daemon            fork; the child calls setsid, forks a grandchild and exits;
+ *                     print the grandchild's pid (it lives 1 s)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -108,6 +113,58 @@ int main(int argc, char **argv)
 			if (child > 0)
 				waitpid(child, NULL, 0);
 		}
+		return 0;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "leak")) {
+		int n = atoi(argv[2]);
+
+		for (int i = 0; i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0)
+				_exit(i);
+			printf("%d\n", child);
+		}
+		fflush(stdout);
+		usleep(atof(argv[3]) * 1e6);
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "ignore")) {
+		pid_t child;
+
+		signal(SIGCHLD, SIG_IGN);
+		child = fork();
+		if (child == 0)
+			_exit(3);
+		printf("%d\n", child);
+		fflush(stdout);
+		sleep(1);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "daemon")) {
+		int fds[2];
+		pid_t child, grandchild = 0;
+
+		if (pipe(fds))
+			return 104;
+		child = fork();
+		if (child == 0) {
+			setsid();
+			grandchild = fork();
+			if (grandchild == 0) {
+				sleep(1);
+				_exit(0);
+			}
+			if (write(fds[1], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+				_exit(105);
+			_exit(0);
+		}
+		if (read(fds[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
+			return 106;
+		waitpid(child, NULL, 0);
+		printf("%d\n", grandchild);
 		return 0;
 	}
 	fprintf(stderr, "prog_target: unknown mode\n");

@@ -299,6 +299,59 @@ static void test_orphan_to_sibling_thread(void **state)
 	assert_int_equal(p->state, PROC_ALIVE);
 }
 
+/*
+ * exit_group: thread 101 ends first, its siblings already dying, so the
+ * kernel sends the children straight to init, whichever thread forked them
+ * (110 by 101; 111 from before tracing, forking thread unknown).
+ */
+static void test_dying_group_gives_all_children_to_reaper(void **state)
+{
+	struct world *w = *state;
+	struct pl_event ev = ev_fork(2 * SEC + 1, 111, 2 * SEC + 1, 100, 1 * SEC, 100, "srv");
+
+	apply(w, ev_fork(1 * SEC, 100, 1 * SEC, 10, SHELL_START, 10, "srv"));
+	apply(w, ev_thread(1 * SEC + 1, 100, 1 * SEC, 101, 10, "srv"));
+	apply(w, ev_fork(2 * SEC, 110, 2 * SEC, 100, 1 * SEC, 101, "srv"));
+	apply(w, ev);
+	find(w, 111, 2 * SEC + 1)->ptid = 0;
+	apply(w, ev_exit(3 * SEC, 100, 1 * SEC, 10, 101, false, 9, 1, PL_REAPER_INIT));
+	assert_int_equal(w->rec.norphans, 2);
+	assert_int_equal(w->rec.orphans[0].ppid, 1);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_INIT);
+	assert_int_equal(w->rec.orphans[1].ppid, 1);
+	assert_int_equal(find(w, 110, 2 * SEC)->ppid, 1);
+	assert_int_equal(find(w, 111, 2 * SEC + 1)->ppid, 1);
+	/* The last thread has no children left: nothing more moves. */
+	apply(w, ev_exit(3 * SEC + 1, 100, 1 * SEC, 10, 100, true, 9, 0, PL_REAPER_NONE));
+	assert_int_equal(w->rec.norphans, 2);
+}
+
+static bool gone(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	return p->pid != 20;
+}
+
+/* The wait happened but the free (reap event) is late: /proc says so, no report. */
+static void test_reaped_before_free_not_reported(void **state)
+{
+	struct world *w = *state;
+	struct pl_event reap = ev_reap(9 * SEC, 20, 1 * SEC, 10);
+
+	w->m.sink.still_zombie = gone;
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "worker"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 1);
+	model_tick(&w->m, 8 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 0);
+	model_tick(&w->m, 20 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	assert_false(reap.reap.leaked);
+	assert_null(find(w, 20, 1 * SEC));
+}
+
 /* sh -> A -> B; A exits at once and sh reaps it: B, the daemon, goes to init. */
 static void test_double_fork_daemon(void **state)
 {
@@ -587,6 +640,8 @@ int main(void)
 		T(test_orphan_to_subreaper),
 		T(test_orphan_to_init),
 		T(test_orphan_to_sibling_thread),
+		T(test_dying_group_gives_all_children_to_reaper),
+		T(test_reaped_before_free_not_reported),
 		T(test_double_fork_daemon),
 		T(test_unknown_process_is_added),
 		T(test_event_corrects_parent),
