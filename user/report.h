@@ -1,6 +1,6 @@
 /*
  * Prints the model's derived events, zombie and orphan, as JSON lines
- * (docs/model.md) or as lines of the readable stream, through the same
+ * (docs/schema.md) or as lines of the readable stream, through the same
  * formatter as the kernel's events.
  */
 #ifndef PL_REPORT_H

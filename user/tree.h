@@ -1,7 +1,7 @@
 /*
  * Views of the whole model: a pstree-like text tree, the list of zombies,
  * and the JSON snapshot line from which a consumer that joins a stream
- * late (or a replay) rebuilds the model (docs/model.md).
+ * late (or a replay) rebuilds the model (docs/schema.md).
  */
 #ifndef PL_TREE_H
 #define PL_TREE_H

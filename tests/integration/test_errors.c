@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <grp.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -149,6 +150,17 @@ static void unwritable_output(void **state)
 	assert_non_null(strstr(r.err, "cannot open /nonexistent/dir/out.json"));
 }
 
+static void fork_children(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t child = fork();
+
+		if (child == 0)
+			_exit(0);
+		waitpid(child, NULL, 0);
+	}
+}
+
 /* proclife --json | head -1: ends quietly with status 0 once head is gone. */
 static void closed_pipe(void **state)
 {
@@ -157,6 +169,7 @@ static void closed_pipe(void **state)
 	int out[2], status;
 	char buf[256];
 	pid_t pid;
+	struct pollfd ready = { .events = POLLIN };
 
 	(void)state;
 	if (why)
@@ -171,22 +184,14 @@ static void closed_pipe(void **state)
 		_exit(127);
 	}
 	close(out[1]);
-	/* This test's own forks give proclife something to print. */
-	while (read(out[0], buf, sizeof(buf)) <= 0) {
-		pid_t child = fork();
-
-		if (child == 0)
-			_exit(0);
-		waitpid(child, NULL, 0);
-	}
+	ready.fd = out[0];
+	/* This test's own forks give proclife something to print, once it is attached. */
+	for (int i = 0; i < 100 && poll(&ready, 1, 100) == 0; i++)
+		fork_children(10);
+	assert_true(read(out[0], buf, sizeof(buf)) > 0);
 	close(out[0]);
-	for (int i = 0; i < 200; i++) {
-		pid_t child = fork();
-
-		if (child == 0)
-			_exit(0);
-		waitpid(child, NULL, 0);
-	}
+	/* proclife now writes into a pipe nobody reads. */
+	fork_children(200);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
