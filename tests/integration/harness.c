@@ -31,7 +31,7 @@ const char *harness_prog(const char *name)
 	return path;
 }
 
-static void sleep_ms(int ms)
+void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 

@@ -43,6 +43,8 @@ void trace_free(struct trace *t);
 /* All events of type about pid (-1: any) read so far (a new array). */
 json_t *trace_find(struct trace *t, const char *type, pid_t pid);
 
+void sleep_ms(int ms);
+
 /* Forks and execs a test program; its stdout is *out_fd when out_fd is not NULL. */
 pid_t spawn(const char *const *argv, int *out_fd);
 

@@ -27,13 +27,6 @@ static pid_t start_storm(long n)
 	return spawn(argv, NULL);
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void count_lines(const struct trace *t, size_t *events, long long *lost)
 {
 	size_t i;

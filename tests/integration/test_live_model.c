@@ -21,13 +21,6 @@
 
 static const char *const fast_zombies[] = { "--zombie-age", "0.5", NULL };
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Reads whitespace-separated pids a test program printed. */
 static int read_pids(int fd, pid_t *pids, int max)
 {
@@ -232,13 +225,24 @@ static pid_t fork_as(pid_t pid, int code)
 	return child;
 }
 
+static size_t count_key(json_t *events, json_int_t start_ns)
+{
+	size_t i, n = 0;
+	json_t *ev;
+
+	json_array_foreach(events, i, ev)
+		n += get_int(ev, "start_ns") == start_ns;
+	return n;
+}
+
 /* The same pid twice: two processes, never merged. */
 static void reused_pid_is_a_new_process(void **state)
 {
 	struct trace t;
 	pid_t first, second = -1;
-	json_t *z, *reaps;
+	json_t *z, *reaps, *r;
 	json_int_t first_start;
+	size_t i;
 
 	if (start(state, &t, fast_zombies))
 		skip();
@@ -263,12 +267,16 @@ static void reused_pid_is_a_new_process(void **state)
 	wait_child(second);
 	assert_non_null(trace_wait_nth(&t, "reap", second, 2));
 	stop(&t);
+	/* One reap per process key, the first never a leak, the second one. */
 	reaps = trace_find(&t, "reap", first);
-	assert_int_equal(json_array_size(reaps), 2);
-	assert_true(get_int(json_array_get(reaps, 0), "start_ns") !=
-		    get_int(json_array_get(reaps, 1), "start_ns"));
-	assert_false(get_bool(json_array_get(reaps, 0), "leaked"));
-	assert_true(get_bool(json_array_get(reaps, 1), "leaked"));
+	assert_int_equal(count_key(reaps, first_start), 1);
+	assert_int_equal(count_key(reaps, get_int(z, "start_ns")), 1);
+	json_array_foreach(reaps, i, r) {
+		if (get_int(r, "start_ns") == first_start)
+			assert_false(get_bool(r, "leaked"));
+		else if (get_int(r, "start_ns") == get_int(z, "start_ns"))
+			assert_true(get_bool(r, "leaked"));
+	}
 	json_decref(reaps);
 	trace_free(&t);
 }
@@ -436,8 +444,9 @@ static void storm_leaves_model_equal_to_proc(void **state)
 /* Events lost while the reader is stopped: /proc puts the model right again. */
 static void lost_events_resync_from_proc(void **state)
 {
-	const char *const opts[] = { "--buffer-size", "4096", NULL };
-	const char *storm[] = { harness_prog("prog_target"), "storm", "500", NULL };
+	/* Overflows while stopped, yet keeps up with the host's own churn afterwards. */
+	const char *const opts[] = { "--buffer-size", "256K", NULL };
+	const char *storm[] = { harness_prog("prog_target"), "storm", "3000", NULL };
 	const char *sleeper[] = { harness_prog("prog_target"), "sleep", NULL };
 	pid_t sleepers[5], pid;
 	struct trace t;
