@@ -341,6 +341,60 @@ static void orphan_to_subreaper(void **state)
 	orphan_reaper(state, true);
 }
 
+/* Whether (pid, start_ns) is one of the n processes in keys (pid, start pairs). */
+static bool is_ours(const json_int_t (*keys)[2], size_t n, json_t *ev)
+{
+	json_int_t pid = get_int(ev, "pid"), start_ns = get_int(ev, "start_ns");
+
+	for (size_t i = 0; i < n; i++)
+		if (keys[i][0] == pid && keys[i][1] == start_ns)
+			return true;
+	return false;
+}
+
+/* for i in $(seq 1000); do /bin/true; done: every exec and exit, nothing lost. */
+static void thousand_execs(void **state)
+{
+	const char *argv[] = { "/bin/true", NULL };
+	static json_int_t keys[1000][2];
+	pid_t last = 0;
+	struct trace t;
+	json_t *ev;
+	size_t i, nkeys = 0, execs = 0, exits = 0;
+
+	if (start(state, &t, NULL))
+		skip();
+	for (i = 0; i < 1000; i++) {
+		last = spawn(argv, NULL);
+		assert_int_equal(WEXITSTATUS(wait_child(last)), 0);
+	}
+	wait_event(&t, "exit", last);
+	stop(&t);
+	/* Pids are reused by other processes meanwhile: ours are the keys we forked. */
+	json_array_foreach(t.events, i, ev)
+		if (!strcmp(get_str(ev, "type"), "fork") && get_int(ev, "ppid") == getpid() &&
+		    !get_bool(ev, "thread") && nkeys < 1000) {
+			keys[nkeys][0] = get_int(ev, "pid");
+			keys[nkeys++][1] = get_int(ev, "start_ns");
+		}
+	assert_int_equal(nkeys, 1000);
+	json_array_foreach(t.events, i, ev) {
+		const char *type = get_str(ev, "type");
+
+		if (!strcmp(type, "exec") && is_ours(keys, nkeys, ev)) {
+			assert_string_equal(get_str(ev, "filename"), "/bin/true");
+			execs++;
+		} else if (!strcmp(type, "exit") && is_ours(keys, nkeys, ev)) {
+			assert_int_equal(get_int(ev, "exit_code"), 0);
+			exits++;
+		}
+	}
+	assert_int_equal(execs, 1000);
+	assert_int_equal(exits, 1000);
+	assert_int_equal(trace_summary_lost(&t), 0);
+	trace_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +409,7 @@ int main(void)
 		cmocka_unit_test(ignored_sigchld_autoreaps),
 		cmocka_unit_test(orphan_to_init),
 		cmocka_unit_test(orphan_to_subreaper),
+		cmocka_unit_test(thousand_execs),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
