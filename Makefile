@@ -107,3 +107,4 @@ clean:
 
 -include tests/kernels/kernels.mk
 include tests/fuzz/fuzz.mk
+include bench/bench.mk

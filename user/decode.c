@@ -100,6 +100,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	case PL_EV_REAP:
 		ev->reap.zombie_ns = -1;
 		ev->reap.leaked = false;
+		ev->reap.inferred = false;
 		return 0;
 	default: {
 		const struct pl_signal *e = rec;

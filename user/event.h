@@ -44,6 +44,7 @@ struct pl_event {
 			/* filled in by the process model */
 			int64_t zombie_ns;	/* -1 when unknown */
 			bool leaked;		/* it had been reported as a leaked zombie */
+			bool inferred;		/* the kernel's event never came: the model's */
 		} reap;
 		struct {
 			int sig, code, result;

@@ -106,6 +106,8 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 		if (ev->reap.zombie_ns >= 0)
 			jw_i64(&w, "zombie_ns", ev->reap.zombie_ns);
 		jw_bool(&w, "leaked", ev->reap.leaked);
+		if (ev->reap.inferred)
+			jw_bool(&w, "inferred", true);
 		break;
 	case PL_EV_SIGNAL_GENERATE:
 	case PL_EV_SIGNAL_DELIVER:

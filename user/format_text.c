@@ -199,6 +199,8 @@ void format_text_event(struct formatter *f, const struct pl_event *ev)
 			outbuf_printf(ob, "zombie for %.3f s", ev->reap.zombie_ns / 1e9);
 		if (ev->reap.leaked)
 			outbuf_puts(ob, ev->reap.zombie_ns >= 0 ? ", leaked" : "leaked zombie");
+		if (ev->reap.inferred)
+			outbuf_puts(ob, " (inferred: the kernel's free event never came)");
 		break;
 	case PL_EV_SIGNAL_GENERATE:
 	case PL_EV_SIGNAL_DELIVER:

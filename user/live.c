@@ -104,6 +104,13 @@ static bool still_zombie(void *ctx, const struct proc *p)
 	return state == 'Z' && ticks == p->start_ns / l->model.table.tick_ns;
 }
 
+static void print_event(struct live *l, const struct pl_event *ev);
+
+static void on_inferred_reap(void *ctx, const struct pl_event *ev)
+{
+	print_event(ctx, ev);
+}
+
 static bool shown(const struct live *l, const struct pl_event *ev)
 {
 	switch (l->opts->command) {
@@ -273,13 +280,13 @@ static void print_summary(const struct live *l)
 		total += l->counts[i];
 	fprintf(stderr,
 		"proclife: %llu events: %llu fork, %llu exec, %llu exit, %llu reap, %llu signal, "
-		"%llu zombie, %llu orphan; %llu lost\n",
+		"%llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
 		(unsigned long long)total, (unsigned long long)l->counts[PL_EV_FORK],
 		(unsigned long long)l->counts[PL_EV_EXEC], (unsigned long long)l->counts[PL_EV_EXIT],
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
 		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
-		(unsigned long long)l->lost);
+		(unsigned long long)l->lost, (unsigned long long)l->model.inferred_reaps);
 	if (l->malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
 			(unsigned long long)l->malformed);
@@ -298,7 +305,10 @@ static int start(struct live *l)
 	struct model_opts mo = {
 		.zombie_age_ns = o->zombie_age_ns,
 		.clk_tck = sysconf(_SC_CLK_TCK),
-		.sink = { .zombie = on_zombie, .orphan = on_orphan, .still_zombie = still_zombie, .ctx = l },
+		.sink = {
+			.zombie = on_zombie, .orphan = on_orphan, .still_zombie = still_zombie,
+			.inferred_reap = on_inferred_reap, .ctx = l,
+		},
 	};
 	int err;
 

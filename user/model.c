@@ -17,7 +17,7 @@ int model_init(struct model *m, const struct model_opts *o)
 void model_free(struct model *m)
 {
 	proctable_free(&m->table);
-	m->zhead = m->ztail = NULL;
+	m->zhead = m->ztail = m->rhead = m->rtail = NULL;
 }
 
 /* Whether p is one of its parent's unreaped children worth counting. */
@@ -36,9 +36,31 @@ static void set_parent(struct proc *p, uint32_t ppid, struct proc *parent)
 	p->ppid = ppid;
 }
 
-static bool zlist_has(const struct model *m, const struct proc *p)
+/*
+ * A process is on at most one of the model's two lists, through the same
+ * links: unreported zombies, or (PROC_REAPED) reaped ones awaiting their event.
+ */
+static void list_unlink(struct proc **head, struct proc **tail, struct proc *p)
 {
-	return p->zprev || m->zhead == p;
+	if (!p->zprev && *head != p)
+		return;
+	if (p->zprev)
+		p->zprev->znext = p->znext;
+	else
+		*head = p->znext;
+	if (p->znext)
+		p->znext->zprev = p->zprev;
+	else
+		*tail = p->zprev;
+	p->znext = p->zprev = NULL;
+}
+
+static void unlink_proc(struct model *m, struct proc *p)
+{
+	if (p->flags & PROC_REAPED)
+		list_unlink(&m->rhead, &m->rtail, p);
+	else
+		list_unlink(&m->zhead, &m->ztail, p);
 }
 
 /* Exits arrive nearly in time order, so the walk from the tail is short. */
@@ -60,21 +82,6 @@ static void zlist_insert(struct model *m, struct proc *p)
 		m->zhead = p;
 }
 
-static void zlist_remove(struct model *m, struct proc *p)
-{
-	if (!zlist_has(m, p))
-		return;
-	if (p->zprev)
-		p->zprev->znext = p->znext;
-	else
-		m->zhead = p->znext;
-	if (p->znext)
-		p->znext->zprev = p->zprev;
-	else
-		m->ztail = p->zprev;
-	p->znext = p->zprev = NULL;
-}
-
 static void make_zombie(struct model *m, struct proc *p, uint64_t exit_ns, bool autoreap)
 {
 	p->state = PROC_ZOMBIE;
@@ -92,23 +99,31 @@ static void make_alive(struct model *m, struct proc *p)
 {
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies--;
-	zlist_remove(m, p);
+	unlink_proc(m, p);
 	p->state = PROC_ALIVE;
 	p->flags &= ~(PROC_AUTOREAP | PROC_EXIT_SEEN | PROC_REAPED);
 }
 
 /* Waited for already: no longer its parent's debt, though the free is still to come. */
-static void mark_reaped(struct model *m, struct proc *p)
+static void mark_reaped(struct model *m, struct proc *p, uint64_t now_ns)
 {
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies--;
-	zlist_remove(m, p);
+	unlink_proc(m, p);
 	p->flags |= PROC_REAPED;
+	p->reaped_ns = now_ns;
+	p->znext = NULL;
+	p->zprev = m->rtail;
+	if (m->rtail)
+		m->rtail->znext = p;
+	else
+		m->rhead = p;
+	m->rtail = p;
 }
 
 static void forget(struct model *m, struct proc *p)
 {
-	zlist_remove(m, p);
+	unlink_proc(m, p);
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies--;
 	proctable_del(&m->table, p);
@@ -163,6 +178,11 @@ static int apply_fork(struct model *m, const struct pl_event *ev)
 		parent = proctable_find_pid(&m->table, ev->ppid);
 	p = proctable_find(&m->table, ev->pid, ev->start_ns);
 	if (!p) {
+		struct proc *old = proctable_find_pid(&m->table, ev->pid);
+
+		/* The kernel hands a pid out again only once its last owner was reaped. */
+		if (old && old->state == PROC_ZOMBIE && !(old->flags & PROC_REAPED))
+			mark_reaped(m, old, ev->ts_ns);
 		p = proctable_add(&m->table, ev->pid, ev->start_ns);
 		if (!p)
 			return -ENOMEM;
@@ -310,6 +330,22 @@ int model_apply(struct model *m, struct pl_event *ev)
 	}
 }
 
+/* The reap event of p never came: the model says it instead, and lets p go. */
+static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
+{
+	struct pl_event ev = {
+		.type = PL_EV_REAP, .ts_ns = now_ns, .start_ns = p->start_ns,
+		.pid = p->pid, .tid = p->pid, .ppid = p->ppid,
+		.reap = { .zombie_ns = -1, .leaked = p->flags & PROC_REPORTED, .inferred = true },
+	};
+
+	memcpy(ev.comm, p->comm, sizeof(ev.comm));
+	m->inferred_reaps++;
+	forget(m, p);
+	if (m->sink.inferred_reap)
+		m->sink.inferred_reap(m->sink.ctx, &ev);
+}
+
 void model_tick(struct model *m, uint64_t now_ns)
 {
 	struct proc *p;
@@ -323,14 +359,16 @@ void model_tick(struct model *m, uint64_t now_ns)
 		};
 
 		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
-			mark_reaped(m, p);
+			mark_reaped(m, p, now_ns);
 			continue;
 		}
-		zlist_remove(m, p);
+		unlink_proc(m, p);
 		p->flags |= PROC_REPORTED;
 		if (m->sink.zombie)
 			m->sink.zombie(m->sink.ctx, &z);
 	}
+	while ((p = m->rhead) && (int64_t)(now_ns - p->reaped_ns) >= MODEL_REAP_GRACE_NS)
+		infer_reap(m, p, now_ns);
 }
 
 size_t model_leaked(const struct model *m)

@@ -51,6 +51,8 @@ struct model_sink {
 	 * false: it is gone already. NULL trusts the events.
 	 */
 	bool (*still_zombie)(void *ctx, const struct proc *p);
+	/* A reap the model inferred because the kernel's event never came. */
+	void (*inferred_reap)(void *ctx, const struct pl_event *ev);
 	void *ctx;
 };
 
@@ -60,9 +62,18 @@ struct model_opts {
 	struct model_sink sink;	/* either callback may be NULL */
 };
 
+/*
+ * How long a process known to be reaped (its pid reused, or gone from /proc)
+ * waits for its reap event, late by an RCU grace period, before the model
+ * stops waiting: some frees are never traced.
+ */
+#define MODEL_REAP_GRACE_NS (10 * 1000000000LL)
+
 struct model {
 	struct proctable table;
 	struct proc *zhead, *ztail;	/* unreported zombies, oldest first */
+	struct proc *rhead, *rtail;	/* PROC_REAPED, awaiting their reap event, oldest first */
+	uint64_t inferred_reaps;
 	int64_t zombie_age_ns;
 	long clk_tck;
 	struct model_sink sink;

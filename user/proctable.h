@@ -40,6 +40,7 @@ struct proc {
 	uint64_t start_ns;
 	uint64_t exit_ns;	/* zombie since (CLOCK_BOOTTIME, or the replay's clock) */
 	uint64_t seen_ns;	/* when the /proc scan read it: older events are already in it */
+	uint64_t reaped_ns;	/* PROC_REAPED: when the model learnt it was reaped */
 	uint32_t pid;
 	uint32_t ppid;		/* kept when the parent is not in the table */
 	uint32_t ptid;		/* the parent thread that forked it; 0 unknown */

@@ -202,6 +202,26 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	return ring_buffer__consume(t->rb);
 }
 
+/*
+ * The kernel skips a program rather than run it nested in itself on one CPU
+ * (an interrupt during the same program): each skip is an event not sent.
+ */
+static uint64_t recursion_misses(struct tracer *t)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
 int tracer_lost(struct tracer *t, uint64_t *total)
 {
 	uint32_t zero = 0;
@@ -209,7 +229,7 @@ int tracer_lost(struct tracer *t, uint64_t *total)
 	if (bpf_map__lookup_elem(t->skel->maps.lost, &zero, sizeof(zero), t->lost_percpu,
 				 t->ncpus * sizeof(*t->lost_percpu), 0))
 		return fail(errno, "read the lost-event counters");
-	*total = 0;
+	*total = recursion_misses(t);
 	for (int i = 0; i < t->ncpus; i++)
 		*total += t->lost_percpu[i];
 	return 0;

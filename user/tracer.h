@@ -23,7 +23,7 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		 tracer_record_fn fn, void *ctx);
 /* Waits up to timeout_ms for records, then drains all that are ready. */
 int tracer_poll(struct tracer *t, int timeout_ms);
-/* Ring-buffer reservations that failed, summed over CPUs, since start. */
+/* Events not sent since start: failed ring-buffer reservations and skipped programs. */
 int tracer_lost(struct tracer *t, uint64_t *total);
 void tracer_destroy(struct tracer *t);
 

@@ -352,6 +352,54 @@ static void test_reaped_before_free_not_reported(void **state)
 	assert_null(find(w, 20, 1 * SEC));
 }
 
+static struct pl_event inferred[4];
+static int ninferred;
+
+static void record_inferred(void *ctx, const struct pl_event *ev)
+{
+	(void)ctx;
+	inferred[ninferred++ % 4] = *ev;
+}
+
+/*
+ * A zombie's pid is taken by a new fork: it was reaped, whatever the events
+ * say. Its reap event may still come (then all is normal); if it never does,
+ * the model infers the reap after a grace period and lets the entry go.
+ */
+static void test_pid_reuse_means_reaped(void **state)
+{
+	struct world *w = *state;
+	struct pl_event late = ev_reap(4 * SEC, 30, 1 * SEC, 10);
+
+	ninferred = 0;
+	w->m.sink.inferred_reap = record_inferred;
+	apply(w, ev_fork(1 * SEC, 30, 1 * SEC, 10, SHELL_START, 10, "a"));
+	apply(w, ev_fork(1 * SEC + 1, 31, 1 * SEC + 1, 10, SHELL_START, 10, "b"));
+	apply(w, ev_exit(2 * SEC, 30, 1 * SEC, 10, 30, true, 0, 0, PL_REAPER_NONE));
+	apply(w, ev_exit(2 * SEC, 31, 1 * SEC + 1, 10, 31, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 2);
+	/* Both pids come back before either reap event. */
+	apply(w, ev_fork(3 * SEC, 30, 3 * SEC, 10, SHELL_START, 10, "c"));
+	apply(w, ev_fork(3 * SEC, 31, 3 * SEC, 10, SHELL_START, 10, "d"));
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 0);
+	model_tick(&w->m, 9 * SEC);
+	assert_int_equal(w->rec.nzombies, 0);
+	/* 30's reap event comes late but comes; 31's never does. */
+	assert_int_equal(model_apply(&w->m, &late), 0);
+	assert_false(late.reap.inferred);
+	assert_null(find(w, 30, 1 * SEC));
+	model_tick(&w->m, 12 * SEC);
+	assert_int_equal(ninferred, 0);
+	model_tick(&w->m, 13 * SEC);
+	assert_int_equal(ninferred, 1);
+	assert_int_equal(inferred[0].pid, 31);
+	assert_int_equal(inferred[0].start_ns, 1 * SEC + 1);
+	assert_true(inferred[0].reap.inferred);
+	assert_int_equal(w->m.inferred_reaps, 1);
+	assert_null(find(w, 31, 1 * SEC + 1));
+	assert_non_null(find(w, 31, 3 * SEC));
+}
+
 /* sh -> A -> B; A exits at once and sh reaps it: B, the daemon, goes to init. */
 static void test_double_fork_daemon(void **state)
 {
@@ -539,7 +587,7 @@ static void check_invariants(struct model *m)
 		for (c = p->child; c; c = c->sib_next) {
 			assert_ptr_equal(c->parent, p);
 			assert_true(!c->sib_next || c->sib_next->sib_prev == c);
-			zombies += c->state == PROC_ZOMBIE && !(c->flags & PROC_AUTOREAP);
+			zombies += c->state == PROC_ZOMBIE && !(c->flags & (PROC_AUTOREAP | PROC_REAPED));
 		}
 		assert_int_equal(p->nzombies, zombies);
 		if (p->parent) {
@@ -550,7 +598,7 @@ static void check_invariants(struct model *m)
 		for (z = m->zhead; z && !listed; z = z->znext)
 			listed = z == p;
 		assert_int_equal(listed, p->state == PROC_ZOMBIE &&
-				 !(p->flags & (PROC_AUTOREAP | PROC_REPORTED)));
+				 !(p->flags & (PROC_AUTOREAP | PROC_REPORTED | PROC_REAPED)));
 		assert_ptr_equal(proctable_find(&m->table, p->pid, p->start_ns), p);
 	}
 	assert_int_equal(n, m->table.count);
@@ -642,6 +690,7 @@ int main(void)
 		T(test_orphan_to_sibling_thread),
 		T(test_dying_group_gives_all_children_to_reaper),
 		T(test_reaped_before_free_not_reported),
+		T(test_pid_reuse_means_reaped),
 		T(test_double_fork_daemon),
 		T(test_unknown_process_is_added),
 		T(test_event_corrects_parent),

@@ -1,0 +1,25 @@
+# `make bench`: proclife side by side with the tools people would otherwise run
+# (bench/README.md). Included by the top Makefile. BENCH_LONG=1 for the long
+# run (more rounds, bigger storms, 1M processes churned); BENCH_ARGS passes
+# anything else to bench/run.
+
+BENCH_OUT := $(OUTPUT)/bench
+BENCH_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+
+$(BENCH_OUT):
+	$(Q)mkdir -p $@
+
+$(BENCH_OUT)/loadgen: bench/loadgen.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) $< -lpthread -o $@
+
+# Static, so an exec costs the kernel's work and nothing of the dynamic loader's.
+$(BENCH_OUT)/lg-true: bench/lg-true.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -static $< -o $@
+
+.PHONY: bench
+bench: $(OUTPUT)/proclife $(BENCH_OUT)/loadgen $(BENCH_OUT)/lg-true
+	$(Q)command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y python3
+	bench/run --proclife $(OUTPUT)/proclife --bindir $(BENCH_OUT) \
+		$(if $(filter 1,$(BENCH_LONG)),--long) $(BENCH_ARGS)
