@@ -30,7 +30,7 @@ enum proc_flag {
 };
 
 /* Keeps the last bytes of a long path: the program name is at the end. */
-#define PROC_FILENAME_LEN 96
+#define PROC_FILENAME_LEN 88
 
 struct proc {
 	struct proc *hnext;			/* hash chain, or the pool's free list */
