@@ -6,11 +6,11 @@
 #include <string.h>
 #include "cli.h"
 #include "proclife.h"
+#include "model.h"
 #include "replay.h"
 
 #define DEFAULT_RINGBUF (8 << 20)
 #define DEFAULT_MAX_ARGS 64
-#define DEFAULT_ZOMBIE_AGE_NS (5 * 1000000000LL)
 
 static const char usage[] =
 "Usage: proclife [COMMAND] [OPTIONS]\n"
@@ -273,7 +273,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		.ringbuf_size = DEFAULT_RINGBUF,
 		.arg_bytes = PL_ARGS_DEFAULT,
 		.max_args = DEFAULT_MAX_ARGS,
-		.zombie_age_ns = DEFAULT_ZOMBIE_AGE_NS,
+		.zombie_age_ns = MODEL_ZOMBIE_AGE_DEFAULT_NS,
 	};
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets a bundle of short options left half-read. */

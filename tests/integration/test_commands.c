@@ -121,14 +121,18 @@ static void zombies_check_fails_on_a_leak(void **state)
 	}
 }
 
-/* Records a leak with --json; returns the time of the first zombie line. */
-static void record_leak(const char *path, char *zombie_time, size_t size, pid_t kids[2])
+/*
+ * Records a leak with --json into a new file named in path; returns the time
+ * of the first zombie line.
+ */
+static void record_leak(char *path, char *zombie_time, size_t size, pid_t kids[2])
 {
 	const char *const opts[] = { "-z", "0.3", NULL };
 	struct trace t;
 	json_t *z;
 	pid_t parent;
 
+	close(mkstemp(path));
 	assert_int_equal(trace_start(&t, opts), 0);
 	parent = start_leak(kids, "1");
 	z = wait_event(&t, "zombie", kids[0]);
@@ -165,13 +169,10 @@ static void replay_finds_the_zombies(void **state)
 	char path[] = "/tmp/proclife-replay-XXXXXX", at[64], want[64];
 	static struct run r;
 	pid_t kids[2];
-	int fd;
 
 	(void)state;
 	if (harness_unsupported())
 		skip();
-	fd = mkstemp(path);
-	close(fd);
 	record_leak(path, at, sizeof(at), kids);
 	{
 		const char *const args[] = { "replay", path, "--zombies", "--json", "-z", "0.3",
@@ -198,13 +199,10 @@ static void replay_reports_bad_lines_and_goes_on(void **state)
 	char path[] = "/tmp/proclife-replay-XXXXXX", at[64], want[64];
 	static struct run r;
 	pid_t kids[2];
-	int fd;
 
 	(void)state;
 	if (harness_unsupported())
 		skip();
-	fd = mkstemp(path);
-	close(fd);
 	record_leak(path, at, sizeof(at), kids);
 	corrupt_line(path, 3);
 	{
