@@ -17,7 +17,10 @@ SKEL := $(OBJDIR)/proclife.skel.h
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -g -O2
-CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -I$(OBJDIR) -DPROCLIFE_VERSION='"$(VERSION)"'
+# user/ is grouped by stage, in the order events flow through it.
+USER_DIRS := user/trace user/model user/output user/cmd
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf $(addprefix -I,$(USER_DIRS)) -I$(OBJDIR) \
+	-DPROCLIFE_VERSION='"$(VERSION)"'
 LDLIBS := -lbpf -lelf -lz -ljansson -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
 	-Wno-unused-parameter \
@@ -39,16 +42,20 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
+USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OBJDIR)/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(OBJDIR)/main.o,$(USER_OBJS))
+# Only these need the BPF skeleton (so clang and bpftool); unit tests link the rest.
+BPF_USER_OBJS := $(OBJDIR)/trace/tracer.o $(OBJDIR)/cmd/live.o $(OBJDIR)/cmd/main.o
+PURE_OBJS := $(filter-out $(BPF_USER_OBJS),$(USER_OBJS))
+LIB_OBJS := $(filter-out $(OBJDIR)/cmd/main.o,$(USER_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(TESTDIR)/unit/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
 	$(wildcard tests/integration/test_*.c))
 INTEG_PROGS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
 	$(wildcard tests/integration/prog_*.c))
 
-.PHONY: all test test-quick tests vmlinux clean
+.PHONY: all test test-quick tests unit-tests vmlinux clean
 all: $(OUTPUT)/proclife
 
 $(OBJDIR) $(TESTDIR)/unit $(TESTDIR)/integration:
@@ -62,17 +69,20 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name proclife_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJDIR)/%.o: user/%.c $(wildcard user/*.h) bpf/proclife.h $(SKEL) | $(OBJDIR)
+$(OBJDIR)/%.o: user/%.c $(USER_HDRS) bpf/proclife.h | $(OBJDIR)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BPF_USER_OBJS): $(SKEL)
 
 $(OUTPUT)/proclife: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TESTDIR)/unit/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(TESTDIR)/unit
+$(TESTDIR)/unit/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(TESTDIR)/unit
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(PURE_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(TESTDIR)/integration/test_%: tests/integration/test_%.c tests/integration/harness.c \
 		tests/integration/harness.h tests/integration/checks.h $(LIB_OBJS) \
@@ -86,6 +96,9 @@ $(TESTDIR)/integration/prog_%: tests/integration/prog_%.c | $(TESTDIR)/integrati
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -lpthread -o $@
 
 tests: $(OUTPUT)/proclife $(UNIT_TESTS) $(INTEG_TESTS) $(INTEG_PROGS)
+
+# The unit tests alone: they need neither clang nor bpftool.
+unit-tests: $(UNIT_TESTS)
 
 # Every test, three ways: as built, built with ASan and UBSan, and the unit
 # tests under valgrind. One summary line at the end.

@@ -8,11 +8,10 @@
 
 FUZZ_SECONDS ?= 20
 FUZZ_DIR := $(OUTPUT)/fuzz
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Ibpf -Iuser -fno-omit-frame-pointer \
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # Everything but the parts that need libbpf and the kernel.
-FUZZ_SRCS := $(filter-out user/main.c user/cli.c user/live.c user/replay_cmd.c user/tracer.c,\
-	$(wildcard user/*.c))
+FUZZ_SRCS := $(filter-out user/cmd/% user/trace/tracer.c,$(USER_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 # The longest input worth trying: a whole exec record for decode.
@@ -22,7 +21,7 @@ FUZZ_MAX_LEN_replay := 65536
 
 .PHONY: fuzz fuzz-corpus
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard user/*.h) bpf/proclife.h
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(USER_HDRS) bpf/proclife.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_SRCS) -ljansson -o $@

@@ -126,11 +126,6 @@ static void put_exec(struct formatter *f, const struct pl_event *ev)
 
 static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 {
-	static const char *const rules[] = {
-		[PL_REAPER_THREAD] = "a sibling thread",
-		[PL_REAPER_SUBREAPER] = "subreaper",
-		[PL_REAPER_INIT] = "init",
-	};
 	struct exit_status st = exit_status_decode(ev->exit.status);
 
 	if (ev->exit.thread) {
@@ -149,7 +144,7 @@ static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 	}
 	if (ev->exit.reaper_rule != PL_REAPER_NONE && ev->exit.reaper_rule != PL_REAPER_THREAD) {
 		outbuf_puts(ob, ", children to ");
-		outbuf_puts(ob, rules[ev->exit.reaper_rule]);
+		outbuf_puts(ob, reaper_rule_words(ev->exit.reaper_rule));
 		outbuf_putc(ob, ' ');
 		outbuf_u64(ob, ev->exit.reaper);
 	}

@@ -18,6 +18,15 @@ const char *event_type_name(enum pl_event_type type)
 	return type_names[type];
 }
 
+int event_type_from_name(const char *name)
+{
+	/* The first type of a name wins: "signal" reads as its generate stage. */
+	for (int t = 1; t < PL_EV_TYPE_MAX; t++)
+		if (!strcmp(name, type_names[t]))
+			return t;
+	return -1;
+}
+
 /* Kernel strings are NUL-terminated, but a record is not trusted to be. */
 static void copy_comm(char dst[PL_COMM_LEN + 1], const char src[PL_COMM_LEN])
 {

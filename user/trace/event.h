@@ -71,5 +71,7 @@ bool args_iter_next(struct args_iter *it, const char **s, size_t *len);
 bool args_iter_more(const struct args_iter *it);
 
 const char *event_type_name(enum pl_event_type type);
+/* The first type with that name; -1 for none. */
+int event_type_from_name(const char *name);
 
 #endif

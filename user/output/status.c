@@ -1,3 +1,4 @@
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include "event.h"
@@ -65,22 +66,51 @@ const char *signal_result_name(int result)
 	return "unknown";
 }
 
+/* One table per vocabulary: the JSON name, and the words the readable stream uses. */
+static const struct {
+	const char *name, *words;
+} reaper_rules[] = {
+	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
+	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper" },
+	[PL_REAPER_INIT] = { "init", "init" },
+};
+
+static const char *const dispositions[] = {
+	[PL_DISP_DEFAULT] = "default",
+	[PL_DISP_IGNORED] = "ignored",
+	[PL_DISP_HANDLER] = "handler",
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 const char *reaper_rule_name(int rule)
 {
-	switch (rule) {
-	case PL_REAPER_THREAD: return "thread";
-	case PL_REAPER_SUBREAPER: return "subreaper";
-	case PL_REAPER_INIT: return "init";
-	}
-	return NULL;
+	return rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ? reaper_rules[rule].name : NULL;
+}
+
+const char *reaper_rule_words(int rule)
+{
+	return rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ? reaper_rules[rule].words : NULL;
+}
+
+int reaper_rule_from_name(const char *name)
+{
+	for (int r = PL_REAPER_NONE + 1; r < COUNT(reaper_rules); r++)
+		if (!strcmp(name, reaper_rules[r].name))
+			return r;
+	return -1;
 }
 
 const char *disposition_name(int disposition)
 {
-	switch (disposition) {
-	case PL_DISP_DEFAULT: return "default";
-	case PL_DISP_IGNORED: return "ignored";
-	case PL_DISP_HANDLER: return "handler";
-	}
-	return "unknown";
+	return disposition >= 0 && disposition < COUNT(dispositions) ? dispositions[disposition] :
+								      "unknown";
+}
+
+int disposition_from_name(const char *name)
+{
+	for (int d = 0; d < COUNT(dispositions); d++)
+		if (!strcmp(name, dispositions[d]))
+			return d;
+	return -1;
 }

@@ -219,11 +219,12 @@ static int opt_rule(json_t *o, const char *key, enum pl_reaper_rule *out, struct
 
 	if (opt_str(o, key, &s, NULL, w) || !s)
 		return s ? -1 : 0;
-	for (int r = PL_REAPER_THREAD; r <= PL_REAPER_INIT; r++)
-		if (!strcmp(s, reaper_rule_name(r))) {
-			*out = r;
-			return 0;
-		}
+	int r = reaper_rule_from_name(s);
+
+	if (r >= 0) {
+		*out = r;
+		return 0;
+	}
 	return fail(w, "\"%s\" is not \"thread\", \"subreaper\" or \"init\"", key);
 }
 
@@ -307,10 +308,6 @@ static int read_exit(json_t *o, struct pl_event *ev, struct why *w)
 
 static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 {
-	static const char *const dispositions[] = {
-		[PL_DISP_DEFAULT] = "default", [PL_DISP_IGNORED] = "ignored",
-		[PL_DISP_HANDLER] = "handler",
-	};
 	const char *stage = NULL, *result = NULL, *disp = NULL;
 
 	if (want_str(o, "stage", &stage, NULL, w) || opt_int(o, "signal", &ev->signal.sig, w) ||
@@ -333,27 +330,19 @@ static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 	for (int i = 0; result && strcmp(signal_result_name(i), "unknown"); i++)
 		if (!strcmp(result, signal_result_name(i)))
 			ev->signal.result = i;
-	for (int i = 0; disp && i <= PL_DISP_HANDLER; i++)
-		if (!strcmp(disp, dispositions[i]))
-			ev->signal.disposition = i;
-	if (disp && strcmp(disp, dispositions[ev->signal.disposition]))
+	if (disp && disposition_from_name(disp) < 0)
 		return fail(w, "\"disposition\" is not \"default\", \"ignored\" or \"handler\"");
+	if (disp)
+		ev->signal.disposition = disposition_from_name(disp);
 	return 0;
 }
 
 static int read_event(json_t *o, const char *type, struct pl_event *ev, char **args,
 		      struct why *w)
 {
-	static const char *const types[] = {
-		[PL_EV_FORK] = "fork", [PL_EV_EXEC] = "exec", [PL_EV_EXIT] = "exit",
-		[PL_EV_REAP] = "reap", [PL_EV_SIGNAL_GENERATE] = "signal",
-	};
-	int t;
+	int t = event_type_from_name(type);
 
-	for (t = PL_EV_FORK; t <= PL_EV_SIGNAL_GENERATE; t++)
-		if (!strcmp(type, types[t]))
-			break;
-	if (t > PL_EV_SIGNAL_GENERATE)
+	if (t < 0)
 		return fail(w, "unknown type \"%s\"", type);
 	ev->type = t;
 	if (want_u32(o, "pid", &ev->pid, w) || want_u32(o, "tid", &ev->tid, w) ||
