@@ -280,12 +280,12 @@ static void print_summary(const struct live *l)
 		total += l->counts[i];
 	fprintf(stderr,
 		"proclife: %llu events: %llu fork, %llu exec, %llu exit, %llu reap, %llu signal, "
-		"%llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
+		"%llu rename, %llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
 		(unsigned long long)total, (unsigned long long)l->counts[PL_EV_FORK],
 		(unsigned long long)l->counts[PL_EV_EXEC], (unsigned long long)l->counts[PL_EV_EXIT],
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
-		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
+		(unsigned long long)l->counts[PL_EV_RENAME], (unsigned long long)l->zombies, (unsigned long long)l->orphans,
 		(unsigned long long)l->lost, (unsigned long long)l->model.inferred_reaps);
 	if (l->malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
@@ -300,6 +300,7 @@ static int start(struct live *l)
 		.btf_path = o->btf_path,
 		.ringbuf_size = o->ringbuf_size,
 		.arg_bytes = o->arg_bytes,
+		.thread_renames = o->threads,
 		.verbose = o->verbose,
 	};
 	struct model_opts mo = {
