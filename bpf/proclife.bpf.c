@@ -390,16 +390,30 @@ static __always_inline __u32 tgid_seen_by(struct task_struct *task, struct task_
 }
 
 /*
- * si_code and the siginfo union as the target gets them. info may be no
- * pointer but SEND_SIG_NOINFO (SI_USER) or SEND_SIG_PRIV (SI_KERNEL), as
- * include/trace/events/signal.h's TP_STORE_SIGINFO decodes it. A generated
- * NOINFO signal is queued with current as its sender; a delivered one is
- * the group exit's SIGKILL, whose siginfo the kernel cleared.
+ * The verifier takes a tp_btf pointer argument for non-NULL and drops a
+ * NULL check on it as dead code: the raw value is read as a number.
  */
-static __always_inline void store_siginfo(struct pl_signal *e, struct kernel_siginfo *info,
+static __always_inline unsigned long raw_arg(unsigned long long *ctx, int n)
+{
+	unsigned long v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[n]);
+	return v;
+}
+
+/*
+ * si_code and the siginfo union as the target gets them. info (argument
+ * 1 of both tracepoints) may be no pointer but SEND_SIG_NOINFO (SI_USER)
+ * or SEND_SIG_PRIV (SI_KERNEL), as include/trace/events/signal.h's
+ * TP_STORE_SIGINFO decodes it. A generated NOINFO signal is queued with
+ * current as its sender; a delivered one is the group exit's SIGKILL,
+ * whose siginfo the kernel cleared.
+ */
+static __always_inline void store_siginfo(struct pl_signal *e, unsigned long long *ctx,
+					  struct kernel_siginfo *info,
 					  struct task_struct *target, bool generate)
 {
-	unsigned long special = (unsigned long)info;
+	unsigned long special = raw_arg(ctx, 1);
 
 	__builtin_memset(e->sifields, 0, sizeof(e->sifields));
 	if (special == SEND_SIG_NOINFO && !generate) {
@@ -430,7 +444,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		return 0;
 	fill_header(&e->h, PL_EV_SIGNAL_GENERATE, sizeof(*e), task);
 	e->sig = sig;
-	store_siginfo(e, info, task, true);
+	store_siginfo(e, ctx, info, task, true);
 	e->result = result;
 	e->disposition = 0;
 	e->sender_pid = cur->tgid;
@@ -451,7 +465,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 		return 0;
 	fill_header(&e->h, PL_EV_SIGNAL_DELIVER, sizeof(*e), cur);
 	e->sig = sig;
-	store_siginfo(e, info, cur, false);
+	store_siginfo(e, ctx, info, cur, false);
 	e->result = 0;
 	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
 	e->disposition = handler == 0 ? PL_DISP_DEFAULT :

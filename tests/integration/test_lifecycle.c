@@ -211,7 +211,10 @@ static void caught_signal(void **state)
 			continue;
 		assert_string_equal(get_str(ev, "signal_name"), "SIGUSR1");
 		assert_string_equal(get_str(ev, "disposition"), "handler");
-		assert_int_equal(get_int(ev, "sender_pid"), getpid());
+		/* kill(2): the sender's pid and uid, as the target's pid namespace sees them. */
+		assert_string_equal(get_str(ev, "siginfo"), "kill");
+		assert_int_equal(get_int(ev, "si_pid"), getpid());
+		assert_int_equal(get_int(ev, "si_uid"), getuid());
 		assert_int_equal(get_int(ev, "tid"), pid);
 		delivered = true;
 	}
@@ -300,7 +303,7 @@ static void orphan_reaper(void **state, bool subreaper)
 	char buf[32] = "";
 	struct trace t;
 	json_t *ev;
-	pid_t pid, grandchild;
+	pid_t pid, grandchild, adopter;
 	int fd;
 
 	if (start(state, &t, NULL))
@@ -312,21 +315,22 @@ static void orphan_reaper(void **state, bool subreaper)
 	close(fd);
 	grandchild = atoi(buf);
 	wait_child(pid);
+	/* An ancestor of ours may be a subreaper: the kernel's choice is the truth. */
+	adopter = ppid_of(grandchild);
 	ev = wait_event(&t, "exit", pid);
 	if (subreaper) {
+		assert_int_equal(adopter, getpid());
 		assert_string_equal(get_str(ev, "reaper_rule"), "subreaper");
 		assert_int_equal(get_int(ev, "reaper"), getpid());
 		assert_int_equal(wait_child(grandchild) & 0xffff, 0);
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 	} else {
-		/* An ancestor of ours may be a subreaper: the kernel's choice is the truth. */
-		pid_t adopter = ppid_of(grandchild);
-
 		assert_int_equal(get_int(ev, "reaper"), adopter);
 		assert_string_equal(get_str(ev, "reaper_rule"), adopter == 1 ? "init" : "subreaper");
 	}
+	/* The orphan's own exit names the process that adopted it. */
 	ev = wait_event(&t, "exit", grandchild);
-	assert_int_equal(get_int(ev, "ppid"), subreaper ? getpid() : get_int(ev, "ppid"));
+	assert_int_equal(get_int(ev, "ppid"), adopter);
 	stop(&t);
 	trace_free(&t);
 }
