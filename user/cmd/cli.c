@@ -28,7 +28,7 @@ static const char usage[] =
 "Output:\n"
 "  -j, --json               print JSON lines (docs/schema.md) instead of text\n"
 "  -o, --output FILE        write to FILE instead of standard output\n"
-"  -T, --threads            also print the exit of each thread, not just of each process\n"
+"  -T, --threads            also print the exit and renames of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
 "\n"
 "Model:\n"
