@@ -340,20 +340,30 @@ static void case_caught(void)
 			 EXIT_CODE_CAUGHT);
 }
 
-/* Whether the stream proclife writes has a zombie line about pid yet. */
-static int zombie_reported(const char *events, pid_t pid)
+/*
+ * Whether the stream proclife writes has a zombie line about pid yet. f is
+ * read on from where the last call stopped; a line still being written is
+ * read again next time.
+ */
+static int zombie_reported(FILE *f, pid_t pid)
 {
 	char line[4096], key[32];
-	int found = 0;
-	FILE *f = fopen(events, "r");
+	long pos;
 
-	if (!f)
-		return 0;
 	snprintf(key, sizeof(key), "\"pid\":%d,", pid);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "\"type\":\"zombie\"") && strstr(line, key);
-	fclose(f);
-	return found;
+	for (;;) {
+		pos = ftell(f);
+		if (!fgets(line, sizeof(line), f))
+			break;
+		if (!strchr(line, '\n')) {
+			fseek(f, pos, SEEK_SET);
+			break;
+		}
+		if (strstr(line, "\"type\":\"zombie\"") && strstr(line, key))
+			return 1;
+	}
+	clearerr(f);
+	return 0;
 }
 
 static void case_zombie(const char *events)
@@ -361,21 +371,26 @@ static void case_zombie(const char *events)
 	siginfo_t info;
 	pid_t child = fork_or_die();
 	int waited = 0;
+	FILE *f;
 
 	if (child == 0)
 		_exit(EXIT_CODE_ZOMBIE);
+	f = fopen(events, "r");
+	if (!f)
+		die_errno(events);
 	/* WNOWAIT: know the child is a zombie without reaping it. */
 	while (waitid(P_PID, child, &info, WEXITED | WNOWAIT) < 0)
 		if (errno != EINTR)
 			die_errno("waitid");
 	/* Held until reported, however slow the consumer is. */
-	while (!zombie_reported(events, child)) {
+	while (!zombie_reported(f, child)) {
 		if (waited >= REPORT_WAIT_MS)
 			die("zombie %d: not reported in %s after %d ms", child, events,
 			    REPORT_WAIT_MS);
 		sleep_ms(10);
 		waited += 10;
 	}
+	fclose(f);
 	want_exit_code(child, wait_status(child), EXIT_CODE_ZOMBIE);
 	expect_fork("zombie.fork", child, getpid());
 	expect_exit_code("zombie.exit", "zombie.fork", child, EXIT_CODE_ZOMBIE);
