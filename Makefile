@@ -3,6 +3,7 @@
 # runs on any kernel image), SANITIZE=1 (ASan + UBSan), V=1 (show commands).
 
 VERSION := 0.1.0
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 OUTPUT ?= build
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -20,7 +21,7 @@ CFLAGS ?= -g -O2
 # user/ is grouped by stage, in the order events flow through it.
 USER_DIRS := user/trace user/model user/output user/cmd
 CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf $(addprefix -I,$(USER_DIRS)) -I$(OBJDIR) \
-	-DPROCLIFE_VERSION='"$(VERSION)"'
+	-DPROCLIFE_VERSION='"$(VERSION)"' -DPROCLIFE_COMMIT='"$(COMMIT)"'
 LDLIBS := -lbpf -lelf -lz -ljansson -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
 	-Wno-unused-parameter \
@@ -43,6 +44,14 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
+# Debian's libmicrohttpd cannot link statically (GnuTLS needs p11-kit, shipped
+# only as a shared library): a static build has no metrics server.
+ifeq ($(STATIC),1)
+USER_SRCS := $(filter-out user/output/metrics_server.c,$(USER_SRCS))
+else
+USER_SRCS := $(filter-out user/output/metrics_server_static.c,$(USER_SRCS))
+LDLIBS += -lmicrohttpd
+endif
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OBJDIR)/%.o,$(USER_SRCS))
 # Only these need the BPF skeleton (so clang and bpftool); unit tests link the rest.

@@ -7,6 +7,7 @@
 #include "event.h"
 #include "format.h"
 #include "live.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "outbuf.h"
 #include "procscan.h"
@@ -36,6 +37,8 @@ struct live {
 	bool resync_pending;
 	uint64_t last_resync_ns;
 	uint64_t next_snapshot_ns;
+	struct metrics_counts stats;		/* every event, whatever is printed */
+	struct metrics_server *metrics;		/* NULL without --metrics */
 };
 
 /* Set by signal handlers, read by the loop: the only state a handler may share. */
@@ -73,6 +76,7 @@ static void on_zombie(void *ctx, const struct model_zombie *z)
 {
 	struct live *l = ctx;
 
+	l->stats.leaked_reports++;
 	if (l->opts->command == CMD_TREE)
 		return;
 	report_zombie(&l->fmt, z);
@@ -83,6 +87,7 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 {
 	struct live *l = ctx;
 
+	l->stats.orphans[o->rule]++;
 	if (l->opts->command != CMD_TRACE)
 		return;
 	report_orphan(&l->fmt, o);
@@ -141,6 +146,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		l->malformed++;
 		return 0;
 	}
+	l->stats.events[ev.type]++;
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -231,12 +237,29 @@ static int housekeeping(struct live *l)
 		dump_requested = 0;
 		err = dump_tree(l, now);
 	}
+	if (!err && l->metrics) {
+		l->stats.lost = l->lost;
+		l->stats.malformed = l->malformed;
+		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
+		metrics_server_run(l->metrics);
+	}
 	return err ? err : flush_output(l);
 }
 
 static int poll_once(struct live *l, int timeout_ms)
 {
-	int err = tracer_poll(l->tracer, timeout_ms);
+	int err = 0;
+
+	/* A scrape wakes the loop as records do; it is answered after they are applied. */
+	if (l->metrics) {
+		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
+		if (err) {
+			fprintf(stderr, "proclife: cannot wait for events: %s\n", strerror(-err));
+			return err;
+		}
+		timeout_ms = 0;
+	}
+	err = tracer_poll(l->tracer, timeout_ms);
 
 	if (l->err)
 		return l->err;
@@ -318,6 +341,11 @@ static int start(struct live *l)
 		return err;
 	}
 	l->model_ready = true;
+	if (o->metrics_addr) {
+		err = metrics_server_start(&l->metrics, o->metrics_addr, &l->model, &l->stats);
+		if (err)
+			return err;
+	}
 	err = install_handlers();
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
@@ -382,6 +410,7 @@ int live_run(const struct options *o)
 	if (err > 0)
 		err = 0;
 
+	metrics_server_stop(l.metrics);
 	tracer_destroy(l.tracer);
 	if (l.model_ready)
 		model_free(&l.model);
