@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@ int metrics_parse_addr(const char *s, struct sockaddr_storage *addr, socklen_t *
 {
 	const char *port = strrchr(s, ':');
 	struct sockaddr_in6 *in6;
+	bool bracketed = false;
 	char host[INET6_ADDRSTRLEN];
 	unsigned long p;
 	char *end;
@@ -24,6 +26,7 @@ int metrics_parse_addr(const char *s, struct sockaddr_storage *addr, socklen_t *
 		if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
 			s++;
 			n -= 2;
+			bracketed = true;
 		} else if (memchr(s, ':', n)) {
 			return -EINVAL;
 		}
@@ -37,7 +40,7 @@ int metrics_parse_addr(const char *s, struct sockaddr_storage *addr, socklen_t *
 	if (errno || end == port || *end || *port < '0' || *port > '9' || p < 1 || p > 65535)
 		return -EINVAL;
 	memset(addr, 0, sizeof(*addr));
-	if (!strchr(host, ':')) {
+	if (!bracketed) {
 		struct sockaddr_in *in = (struct sockaddr_in *)addr;
 
 		in->sin_family = AF_INET;
