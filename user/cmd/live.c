@@ -32,12 +32,10 @@ struct live {
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
-	uint64_t malformed;
-	uint64_t lost;
 	bool resync_pending;
 	uint64_t last_resync_ns;
 	uint64_t next_snapshot_ns;
-	struct metrics_counts stats;		/* every event, whatever is printed */
+	struct metrics_counts stats;		/* every event, whatever is printed; losses */
 	struct metrics_server *metrics;		/* NULL without --metrics */
 };
 
@@ -143,7 +141,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	int err;
 
 	if (event_decode(data, size, &ev)) {
-		l->malformed++;
+		l->stats.malformed++;
 		return 0;
 	}
 	l->stats.events[ev.type]++;
@@ -185,9 +183,9 @@ static int check_lost(struct live *l, uint64_t now)
 
 	if (err)
 		return err;
-	if (total > l->lost) {
-		format_lost(&l->fmt, now, total - l->lost);
-		l->lost = total;
+	if (total > l->stats.lost) {
+		format_lost(&l->fmt, now, total - l->stats.lost);
+		l->stats.lost = total;
 		l->resync_pending = true;
 	}
 	if (l->resync_pending && now - l->last_resync_ns >= RESYNC_INTERVAL_NS) {
@@ -238,8 +236,6 @@ static int housekeeping(struct live *l)
 		err = dump_tree(l, now);
 	}
 	if (!err && l->metrics) {
-		l->stats.lost = l->lost;
-		l->stats.malformed = l->malformed;
 		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
 		metrics_server_run(l->metrics);
 	}
@@ -309,10 +305,10 @@ static void print_summary(const struct live *l)
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
 		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
-		(unsigned long long)l->lost, (unsigned long long)l->model.inferred_reaps);
-	if (l->malformed)
+		(unsigned long long)l->stats.lost, (unsigned long long)l->model.inferred_reaps);
+	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
-			(unsigned long long)l->malformed);
+			(unsigned long long)l->stats.malformed);
 }
 
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
