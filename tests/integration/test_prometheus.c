@@ -62,7 +62,7 @@ static int http(int port, const char *method, const char *path, struct reply *r)
 	struct sockaddr_in a = {
 		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = DEADLINE_S };
 	char req[2048], *raw = NULL, *sep;
 	size_t len = 0, cap = 0;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -216,6 +216,32 @@ static void endpoint_serves_only_metrics(void **state)
 	assert_int_equal(get_status(w->port, "DELETE", "/metrics", NULL), 405);
 	/* A query string does not make it another page. */
 	assert_int_equal(get_status(w->port, "GET", "/metrics?x=1", NULL), 200);
+}
+
+/*
+ * Eight idle connections fill the server: a ninth request waits until the
+ * server has timed them out (closed them), and only then gets its answer.
+ */
+static void connections_are_bounded_and_time_out(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct world *w = *state;
+	int idle[8];
+	char c;
+
+	if (!w)
+		skip();
+	start_proclife(w);
+	a.sin_port = htons(w->port);
+	for (int i = 0; i < 8; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_int_equal(connect(idle[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	assert_int_equal(get_status(w->port, "GET", "/metrics", NULL), 200);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(recv(idle[i], &c, 1, MSG_DONTWAIT), 0);
+		close(idle[i]);
+	}
 }
 
 /* The port is taken: proclife says so and exits 1 before tracing. */
@@ -448,6 +474,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(endpoint_serves_only_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(connections_are_bounded_and_time_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(busy_port_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(prometheus_records_leaked_zombies, setup, teardown),
 	};
