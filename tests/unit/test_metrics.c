@@ -141,7 +141,7 @@ static void test_counts_and_gauges(void **state)
 		assert_line(t, line);
 	}
 	assert_null(strstr(t, "{parent_pid=\"other\""));
-	assert_non_null(strstr(t, "\nproclife_build_info{version=\"" PROCLIFE_VERSION "\",commit=\""));
+	assert_line(t, "proclife_build_info{version=\"" PROCLIFE_VERSION "\",commit=\"" PROCLIFE_COMMIT "\"} 1");
 	assert_non_null(strstr(t, "\nprocess_cpu_seconds_total "));
 	assert_non_null(strstr(t, "\nprocess_resident_memory_bytes "));
 }
