@@ -100,9 +100,27 @@ static int by_zombies_desc(const void *a, const void *b)
 	return by_pid(a, b);
 }
 
-static bool leaked(const struct proc *p)
+/* The leaked zombies, one entry each, gathered in the pass that counts the gauges. */
+struct leaked_list {
+	struct parent_count *pc;
+	size_t n, cap;
+};
+
+static int leaked_add(struct leaked_list *l, const struct proc *p)
 {
-	return p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct parent_count *pc = realloc(l->pc, cap * sizeof(*pc));
+
+		if (!pc)
+			return -ENOMEM;
+		l->pc = pc;
+		l->cap = cap;
+	}
+	l->pc[l->n++] = (struct parent_count){
+		.pid = p->ppid, .comm = p->parent ? p->parent->comm : "", .zombies = 1,
+	};
+	return 0;
 }
 
 /*
@@ -110,30 +128,19 @@ static bool leaked(const struct proc *p)
  * most leaked zombies, one for all the others: a host with thousands of
  * leaking parents still exports a bounded number of series.
  */
-static int leaked_by_parent(FILE *f, const struct model *m, size_t nleaked)
+static void leaked_by_parent(FILE *f, struct leaked_list *l)
 {
-	struct parent_count *pc;
-	struct proctable_iter it;
-	const struct proc *p;
-	size_t n = 0, groups = 0;
+	struct parent_count *pc = l->pc;
+	size_t groups = 0;
 	uint64_t other = 0;
 
 	header(f, "proclife_leaked_zombies_by_parent", "gauge",
 	       "Leaked zombies by the parent that does not reap them (the top "
 	       "parents by count; the rest summed with parent_pid=\"other\").");
-	if (!nleaked)
-		return 0;
-	pc = malloc(nleaked * sizeof(*pc));
-	if (!pc)
-		return -ENOMEM;
-	proctable_iter_init(&it, &m->table);
-	while ((p = proctable_iter_next(&it)) && n < nleaked)
-		if (leaked(p))
-			pc[n++] = (struct parent_count){
-				.pid = p->ppid, .comm = p->parent ? p->parent->comm : "", .zombies = 1,
-			};
-	qsort(pc, n, sizeof(*pc), by_pid);
-	for (size_t i = 0; i < n; i++) {
+	if (!l->n)
+		return;
+	qsort(pc, l->n, sizeof(*pc), by_pid);
+	for (size_t i = 0; i < l->n; i++) {
 		if (groups && pc[groups - 1].pid == pc[i].pid)
 			pc[groups - 1].zombies++;
 		else
@@ -152,28 +159,32 @@ static int leaked_by_parent(FILE *f, const struct model *m, size_t nleaked)
 	if (other)
 		fprintf(f, "proclife_leaked_zombies_by_parent{parent_pid=\"other\",parent_comm=\"\"} %llu\n",
 			(unsigned long long)other);
-	free(pc);
-	return 0;
 }
 
 static int model_gauges(FILE *f, const struct model *m)
 {
+	struct leaked_list leaked = { 0 };
 	struct proctable_iter it;
 	const struct proc *p;
-	uint64_t alive = 0, zombies = 0, nleaked = 0;
+	uint64_t alive = 0, zombies = 0;
 
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it))) {
 		alive += p->state == PROC_ALIVE;
 		/* A zombie /proc showed reaped only waits for its late free event. */
 		zombies += p->state == PROC_ZOMBIE && !(p->flags & PROC_REAPED);
-		nleaked += leaked(p);
+		if (p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED) && leaked_add(&leaked, p)) {
+			free(leaked.pc);
+			return -ENOMEM;
+		}
 	}
 	gauge(f, "proclife_processes", "Live processes in the model.", alive);
 	gauge(f, "proclife_zombies", "Processes that exited and are not reaped yet.", zombies);
 	gauge(f, "proclife_leaked_zombies",
-	      "Zombies unreaped for longer than the zombie age (--zombie-age).", nleaked);
-	return leaked_by_parent(f, m, nleaked);
+	      "Zombies unreaped for longer than the zombie age (--zombie-age).", leaked.n);
+	leaked_by_parent(f, &leaked);
+	free(leaked.pc);
+	return 0;
 }
 
 /* Our own usage, under the names of Prometheus's process collector. */
