@@ -22,14 +22,16 @@ struct metrics_server {
 	bool render_failed;	/* said once on stderr */
 };
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, char *body,
-			       size_t len)
+/* body is the caller's (MHD_RESPMEM_PERSISTENT) or becomes MHD's to free (MUST_FREE). */
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, void *body,
+			       size_t len, enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result ret;
 
 	if (!r) {
-		free(body);
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
 		return MHD_NO;
 	}
 	if (code == MHD_HTTP_OK)
@@ -43,9 +45,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, c
 
 static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code, const char *text)
 {
-	char *body = strdup(text);
-
-	return body ? respond(conn, code, body, strlen(body)) : MHD_NO;
+	return respond(conn, code, (void *)text, strlen(text), MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result serve_metrics(struct metrics_server *s, struct MHD_Connection *conn)
@@ -63,7 +63,7 @@ static enum MHD_Result serve_metrics(struct metrics_server *s, struct MHD_Connec
 			err = -ENOMEM;
 	}
 	if (!err)
-		return respond(conn, MHD_HTTP_OK, body, len);
+		return respond(conn, MHD_HTTP_OK, body, len, MHD_RESPMEM_MUST_FREE);
 	free(body);
 	if (!s->render_failed)
 		fprintf(stderr, "proclife: cannot render the metrics: %s\n", strerror(-err));
