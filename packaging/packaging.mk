@@ -60,5 +60,5 @@ deb: $(OUTPUT)/proclife $(MAN)
 		'$(VERSION)' '$(PROCLIFE_COMMIT)' "$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
 		"$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
 		> $(DEB_DIR)/debian/changelog
-	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps debian/proclife/usr/sbin/proclife && dpkg-gencontrol -pproclife
+	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps debian/proclife/usr/sbin/proclife && dpkg-gencontrol -pproclife -Pdebian/proclife
 	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_DIR)/debian/proclife $(DEB) >/dev/null
