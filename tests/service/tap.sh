@@ -22,10 +22,8 @@ not_ok() {
 	tap_failed=1
 	echo "not ok $tap_n - $1"
 	shift
-	local why
-	for why in "$@"; do
-		echo "# $why"
-	done
+	# Each line of the reasons, so that none can read as a TAP line.
+	[[ $# -eq 0 ]] || printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 skip() {
@@ -40,7 +38,7 @@ check() {
 	if out=$("$@" 2>&1); then
 		ok "$name"
 	else
-		not_ok "$name" "$*:" "${out//$'\n'/$'\n'# }"
+		not_ok "$name" "$*:" "$out"
 	fi
 }
 
