@@ -49,6 +49,14 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
+# Debian's libmicrohttpd cannot link statically (GnuTLS needs p11-kit, shipped
+# only as a shared library): a static build has no metrics server.
+ifeq ($(STATIC),1)
+USER_SRCS := $(filter-out user/output/metrics_server.c,$(USER_SRCS))
+else
+USER_SRCS := $(filter-out user/output/metrics_server_static.c,$(USER_SRCS))
+LDLIBS += -lmicrohttpd
+endif
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OBJDIR)/%.o,$(USER_SRCS))
 # Only these need the BPF skeleton (so clang and bpftool); unit tests link the rest.
@@ -85,7 +93,7 @@ $(BPF_USER_OBJS): $(SKEL)
 # Objects that print PROCLIFE_COMMIT are rebuilt when it changes; the stamp is
 # rewritten only then, so a commit relinks but does not recompile everything.
 COMMIT_STAMP := $(OBJDIR)/commit
-COMMIT_OBJS := $(OBJDIR)/cmd/cli.o
+COMMIT_OBJS := $(OBJDIR)/cmd/cli.o $(OBJDIR)/output/metrics.o
 $(shell mkdir -p $(OBJDIR) && echo '$(PROCLIFE_COMMIT)' | cmp -s - $(COMMIT_STAMP) || \
 	echo '$(PROCLIFE_COMMIT)' > $(COMMIT_STAMP))
 $(COMMIT_OBJS): $(COMMIT_STAMP)
