@@ -1,7 +1,7 @@
 # Install, uninstall and the Debian package. `make install PREFIX=/usr/local
 # DESTDIR=` puts the binary, the man page proclife(8), the systemd unit, the
-# logrotate snippet and the JSON schema in place; `make deb` builds
-# $(DEB) with dpkg's own tools from the same `make install`.
+# logrotate snippet and the docs (schema, metrics, alerts) in place; `make deb`
+# builds $(DEB) with dpkg's own tools from the same `make install`.
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -12,8 +12,10 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 
 MAN := $(OUTPUT)/proclife.8
+# The contracts an operator builds on: the JSON schema, the metrics, alert rules.
+DOCS := schema.md metrics.md alerts.yml
 INSTALLED := $(SBINDIR)/proclife $(MANDIR)/man8/proclife.8 $(UNITDIR)/proclife.service \
-	$(SYSCONFDIR)/logrotate.d/proclife $(DOCDIR)/schema.md
+	$(SYSCONFDIR)/logrotate.d/proclife $(addprefix $(DOCDIR)/,$(DOCS))
 
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB_DIR := $(OUTPUT)/deb
@@ -36,7 +38,8 @@ install: $(OUTPUT)/proclife $(MAN)
 	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/proclife.8
 	$(Q)install -D -m 0644 $(OUTPUT)/proclife.service $(DESTDIR)$(UNITDIR)/proclife.service
 	$(Q)install -D -m 0644 packaging/proclife.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proclife
-	$(Q)install -D -m 0644 docs/schema.md $(DESTDIR)$(DOCDIR)/schema.md
+	$(Q)install -d -m 0755 $(DESTDIR)$(DOCDIR)
+	$(Q)install -m 0644 $(addprefix docs/,$(DOCS)) $(DESTDIR)$(DOCDIR)/
 
 # Removes what install put there; of the directories, only proclife's own.
 uninstall:

@@ -12,6 +12,8 @@ files=(
 	"644 /usr/local/lib/systemd/system/proclife.service"
 	"644 /etc/logrotate.d/proclife"
 	"644 /usr/local/share/doc/proclife/schema.md"
+	"644 /usr/local/share/doc/proclife/metrics.md"
+	"644 /usr/local/share/doc/proclife/alerts.yml"
 )
 
 if out=$(make_install "$root" /usr/local 2>&1); then
