@@ -121,17 +121,11 @@ static unsigned int decimal_digits(uint64_t v)
 	return t + (v >= powers_of_ten[t]);
 }
 
-/* The digits of v < 100 at q, backwards. */
-static char *put_pairs(char *q, uint32_t v, int pairs)
+/* Two digits of x < 100 at q - 2; returns q - 2. */
+static inline char *put_pair(char *q, uint32_t x)
 {
-	while (pairs--) {
-		unsigned int d = v % 100 * 2;
-
-		v /= 100;
-		*--q = two_digits[d + 1];
-		*--q = two_digits[d];
-	}
-	return q;
+	memcpy(q - 2, two_digits + x * 2, 2);
+	return q - 2;
 }
 
 /*
@@ -149,15 +143,17 @@ char *fmt_u64(char *p, uint64_t v)
 	}
 	end = q = p + decimal_digits(v);
 	while (v >= 100000000) {
-		q = put_pairs(q, v % 100000000, 4);
+		x = v % 100000000;
 		v /= 100000000;
+		for (int i = 0; i < 4; i++, x /= 100)
+			q = put_pair(q, x % 100);
 	}
 	for (x = v; x >= 100; x /= 100)
-		q = put_pairs(q, x % 100, 1);
+		q = put_pair(q, x % 100);
 	if (x >= 10)
-		put_pairs(q, x, 1);
+		put_pair(q, x);
 	else
-		*--q = '0' + x;
+		q[-1] = '0' + x;
 	return end;
 }
 
