@@ -93,33 +93,49 @@ static __always_inline void *reserve(__u32 size)
 	return e;
 }
 
+/*
+ * tp_btf arguments are BTF pointers: their fields, and the fields of the
+ * tasks and structures they point to, are plain loads that the verifier
+ * turns into fault-safe ones (a NULL on the way reads as 0). Each costs a
+ * load instead of a helper call; BPF_CORE_READ is left where the verifier
+ * needs it: a variable index, a bitfield, and the signal tracepoints' siginfo,
+ * which may be SEND_SIG_PRIV ((void *)1) and which 6.12 types as a scalar.
+ */
+
+/* comm is kept NUL-padded by the kernel: two loads copy it whole. */
+static __always_inline void copy_comm(char dst[PL_COMM_LEN], struct task_struct *task)
+{
+	const __u64 *src = (const void *)task->comm;
+
+	((__u64 *)dst)[0] = src[0];
+	((__u64 *)dst)[1] = src[1];
+}
+
 static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 size,
 					struct task_struct *task)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-
 	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->start_ns = BPF_CORE_READ(leader, start_boottime);
-	h->pid = BPF_CORE_READ(task, tgid);
-	h->tid = BPF_CORE_READ(task, pid);
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->start_ns = task->group_leader->start_boottime;
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
 	h->type = type;
 	h->size = size;
-	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	copy_comm(h->comm, task);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct task_struct *real_parent = BPF_CORE_READ(child, real_parent);
+	struct task_struct *real_parent = child->real_parent;
 	struct pl_fork *e = reserve(sizeof(*e));
 
 	if (!e)
 		return 0;
 	fill_header(&e->h, PL_EV_FORK, sizeof(*e), child);
-	e->parent_tid = BPF_CORE_READ(real_parent, pid);
-	e->parent_start_ns = BPF_CORE_READ(real_parent, group_leader, start_boottime);
-	e->flags = BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) ? PL_FORK_THREAD : 0;
+	e->parent_tid = real_parent->pid;
+	e->parent_start_ns = real_parent->group_leader->start_boottime;
+	e->flags = child->pid != child->tgid ? PL_FORK_THREAD : 0;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
@@ -137,19 +153,19 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		return 0;
 	fill_header(&e->h, PL_EV_EXEC, 0, task);
 	e->old_pid = old_pid;
-	e->uid = BPF_CORE_READ(task, cred, uid.val);
-	e->gid = BPF_CORE_READ(task, cred, gid.val);
+	e->uid = task->cred->uid.val;
+	e->gid = task->cred->gid.val;
 	e->flags = 0;
 	e->pad = 0;
 
-	n = bpf_probe_read_kernel_str(e->data, PL_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(e->data, PL_FILENAME_MAX, bprm->filename);
 	fn_len = n > 0 ? n - 1 : 0;
 	if (fn_len >= PL_FILENAME_MAX - 1)
 		e->flags |= PL_EXEC_FILENAME_TRUNCATED;
 	fn_len &= PL_FILENAME_MAX - 1;
 
-	arg_start = BPF_CORE_READ(task, mm, arg_start);
-	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	arg_start = task->mm->arg_start;
+	arg_end = task->mm->arg_end;
 	args_len = arg_end > arg_start ? arg_end - arg_start : 0;
 	if (args_len > arg_bytes) {
 		args_len = arg_bytes;
@@ -172,9 +188,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 static __always_inline bool has_children(struct task_struct *task)
 {
-	struct list_head *head = (void *)task + bpf_core_field_offset(struct task_struct, children);
-
-	return BPF_CORE_READ(task, children.next) != head;
+	return task->children.next != &task->children;
 }
 
 /*
@@ -184,23 +198,17 @@ static __always_inline bool has_children(struct task_struct *task)
  */
 static __always_inline bool parent_autoreaps(struct task_struct *leader)
 {
-	struct k_sigaction *ka;
-	unsigned long flags;
-	void *handler;
+	struct k_sigaction *ka = &leader->real_parent->sighand->action[SIGCHLD - 1];
 
-	if (BPF_CORE_READ(leader, ptrace) || BPF_CORE_READ(leader, exit_signal) != SIGCHLD)
+	if (leader->ptrace || leader->exit_signal != SIGCHLD)
 		return false;
-	ka = (void *)BPF_CORE_READ(leader, real_parent, sighand) +
-	     bpf_core_field_offset(struct sighand_struct, action) +
-	     (SIGCHLD - 1) * bpf_core_type_size(struct k_sigaction);
-	handler = BPF_CORE_READ(ka, sa.sa_handler);
-	flags = BPF_CORE_READ(ka, sa.sa_flags);
-	return (unsigned long)handler == SIG_IGN_HANDLER || (flags & SA_NOCLDWAIT);
+	return (unsigned long)ka->sa.sa_handler == SIG_IGN_HANDLER ||
+	       (ka->sa.sa_flags & SA_NOCLDWAIT);
 }
 
 static __always_inline __u32 pid_level(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, thread_pid, level);
+	return task->thread_pid->level;
 }
 
 /* The state of a find_alive_thread walk over signal->thread_head. */
@@ -254,7 +262,7 @@ static long ancestor_step(__u64 i, void *ctx)
 	struct signal_struct *sig;
 
 	/* The walk ends at init_task (pid 0) or at the pid namespace's border. */
-	if (!r || BPF_CORE_READ(r, pid) == 0 || pid_level(r) != w->level)
+	if (!r || BPF_CORE_READ(r, pid) == 0 || BPF_CORE_READ(r, thread_pid, level) != w->level)
 		return 1;
 	sig = BPF_CORE_READ(r, signal);
 	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) && has_alive_thread(r)) {
@@ -272,16 +280,16 @@ static long ancestor_step(__u64 i, void *ctx)
  */
 static __always_inline __u32 find_reaper(struct task_struct *task, bool group_dead, __u32 *rule)
 {
-	struct signal_struct *task_sig = BPF_CORE_READ(task, signal);
+	struct signal_struct *task_sig = task->signal;
 	__u32 level = pid_level(task);
 	struct upid *upid;
 
 	if (!group_dead && has_alive_thread(task)) {
 		*rule = PL_REAPER_THREAD;
-		return BPF_CORE_READ(task, tgid);
+		return task->tgid;
 	}
 	if (BPF_CORE_READ_BITFIELD_PROBED(task_sig, has_child_subreaper)) {
-		struct ancestor_walk w = { .reaper = BPF_CORE_READ(task, real_parent), .level = level };
+		struct ancestor_walk w = { .reaper = task->real_parent, .level = level };
 
 		bpf_loop(MAX_WALK, ancestor_step, &w, 0);
 		if (w.tgid) {
@@ -298,16 +306,16 @@ static __always_inline __u32 find_reaper(struct task_struct *task, bool group_de
 
 static __always_inline int wait_status(struct task_struct *task)
 {
-	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct signal_struct *sig = task->signal;
 
-	if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
-		return BPF_CORE_READ(sig, group_exit_code);
-	return BPF_CORE_READ(task, group_leader, exit_code);
+	if (sig->flags & SIGNAL_GROUP_EXIT)
+		return sig->group_exit_code;
+	return task->group_leader->exit_code;
 }
 
 static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader = task->group_leader;
 	struct pl_exit *e = reserve(sizeof(*e));
 
 	if (!e)
@@ -318,12 +326,12 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 	e->reaper_rule = PL_REAPER_NONE;
 	e->flags = 0;
 	if (group_dead) {
-		e->h.tid = BPF_CORE_READ(task, pid);
+		e->h.tid = task->pid;
 		e->status = wait_status(task);
 		if (parent_autoreaps(leader))
 			e->flags |= PL_EXIT_PARENT_AUTOREAP;
 	} else {
-		e->status = BPF_CORE_READ(task, exit_code);
+		e->status = task->exit_code;
 		e->flags |= PL_EXIT_THREAD;
 	}
 	if (has_children(task))
@@ -341,13 +349,12 @@ int BPF_PROG(handle_exit_group_dead, struct task_struct *task, bool group_dead)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
-	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	bool group_dead = task->signal->live.counter == 0;
 	__u8 one = 1;
 	__u64 key;
 
 	if (group_dead) {
-		key = (__u64)BPF_CORE_READ(task, tgid) << 32 ^
-		      BPF_CORE_READ(task, group_leader, start_boottime);
+		key = (__u64)task->tgid << 32 ^ task->group_leader->start_boottime;
 		if (bpf_map_update_elem(&exit_seen, &key, &one, BPF_NOEXIST))
 			return 0;
 	}
@@ -360,10 +367,10 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	struct pl_reap *e;
 	__u64 key;
 
-	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	if (task->pid != task->tgid)
 		return 0;
 	if (exit_dedupe) {
-		key = (__u64)BPF_CORE_READ(task, tgid) << 32 ^ BPF_CORE_READ(task, start_boottime);
+		key = (__u64)task->tgid << 32 ^ task->start_boottime;
 		bpf_map_delete_elem(&exit_seen, &key);
 	}
 	e = reserve(sizeof(*e));
@@ -467,7 +474,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	e->sig = sig;
 	store_siginfo(e, ctx, info, cur, false);
 	e->result = 0;
-	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+	handler = (unsigned long)ka->sa.sa_handler;
 	e->disposition = handler == 0 ? PL_DISP_DEFAULT :
 			 handler == SIG_IGN_HANDLER ? PL_DISP_IGNORED : PL_DISP_HANDLER;
 	e->sender_pid = 0;

@@ -408,9 +408,9 @@ static void test_help_and_version(void **state)
 	assert_int_equal(parse(&o, ARGS("-h")), CLI_EXIT_OK);
 	assert_int_equal(strncmp(out_text, "Usage: proclife", 15), 0);
 	assert_int_equal(parse(&o, ARGS("--version")), CLI_EXIT_OK);
-	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION "\n");
+	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION " (commit " PROCLIFE_COMMIT ")\n");
 	assert_int_equal(parse(&o, ARGS("-V")), CLI_EXIT_OK);
-	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION "\n");
+	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION " (commit " PROCLIFE_COMMIT ")\n");
 	/* Help wins over a bad value that comes after it. */
 	assert_int_equal(parse(&o, ARGS("-h", "-d", "0")), CLI_EXIT_OK);
 	assert_string_equal(err_text, "");

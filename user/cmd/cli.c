@@ -303,7 +303,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
 		case 'V':
-			printf("proclife %s\n", PROCLIFE_VERSION);
+			printf("proclife %s (commit %s)\n", PROCLIFE_VERSION, PROCLIFE_COMMIT);
 			return CLI_EXIT_OK;
 		case ':':
 			fprintf(stderr, "proclife: option '%s' needs a value\n",

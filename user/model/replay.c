@@ -338,6 +338,7 @@ static int read_siginfo(json_t *o, const struct pl_event *ev, struct siginfo_fie
 	if (k < 0)
 		return fail(w, "\"siginfo\" is not a kind of siginfo");
 	si->kind = k;
+	si->unrecorded = !kind;
 	si->band = band;
 	si->addr = si->kind == SIGINFO_SYS ? call_addr : addr;
 	return 0;

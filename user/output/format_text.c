@@ -153,6 +153,8 @@ static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 /* What the siginfo adds, for the kinds that are not a process's kill. */
 static void put_siginfo(struct outbuf *ob, const struct siginfo_fields *si)
 {
+	if (si->unrecorded)
+		return;
 	switch (si->kind) {
 	case SIGINFO_CHILD:
 		outbuf_printf(ob, " (child %d, status %d)", si->pid, si->status);
@@ -195,7 +197,7 @@ static void put_signal(struct outbuf *ob, const struct pl_event *ev)
 	} else {
 		outbuf_puts(ob, " delivered, ");
 		outbuf_puts(ob, disposition_name(ev->signal.disposition));
-		if (si->kind == SIGINFO_KILL && si->pid)
+		if (si->kind == SIGINFO_KILL && si->pid && !si->unrecorded)
 			outbuf_printf(ob, ", from pid %d uid %u", si->pid, si->uid);
 		else if (si->kind != SIGINFO_KILL)
 			outbuf_puts(ob, ", from the kernel");

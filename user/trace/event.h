@@ -39,6 +39,7 @@ struct siginfo_fields {
 	int32_t fd;		/* POLL */
 	int32_t syscall;	/* SYS */
 	uint32_t arch;		/* SYS: AUDIT_ARCH_* */
+	bool unrecorded;	/* a replayed trace from before siginfo: only the kind, from the code */
 };
 
 struct pl_event {
