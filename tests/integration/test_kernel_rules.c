@@ -36,6 +36,32 @@ static void read_all(int fd, void *buf, size_t len)
 	assert_int_equal(read(fd, buf, len), (ssize_t)len);
 }
 
+/*
+ * The exit of the newest process with this pid: the n-th exit about pid
+ * whose process forked after every other holder of the pid, as the fork
+ * just before it in the stream says. Pids are reused on a busy host.
+ */
+static json_t *exit_of(struct trace *t, pid_t pid)
+{
+	for (size_t n = 1;; n++) {
+		json_t *ev = trace_wait_nth(t, "exit", pid, n), *e;
+		json_int_t start_ns = -1;
+		size_t i;
+
+		if (!ev)
+			fail_msg("no exit of the newest process %d", pid);
+		json_array_foreach(t->events, i, e) {
+			if (e == ev)
+				break;
+			if (!strcmp(get_str(e, "type"), "fork") && get_int(e, "pid") == pid &&
+			    !get_bool(e, "thread"))
+				start_ns = get_int(e, "start_ns");
+		}
+		if (get_int(ev, "start_ns") == start_ns && !get_bool(ev, "thread"))
+			return ev;
+	}
+}
+
 /* The signal event of a stage, for sig, about pid. */
 static json_t *signal_event(struct trace *t, const char *stage, pid_t pid, int sig)
 {
@@ -572,7 +598,7 @@ static void not_autoreaped(void **state, bool ptraced)
 		_exit(4);
 	}
 	assert_true(pid > 0);
-	ev = wait_event(&t, "exit", pid);
+	ev = exit_of(&t, pid);
 	assert_false(get_bool(ev, "autoreap"));
 	/* The kernel agrees: it is there to be waited for. */
 	assert_int_equal(waitpid(pid, &status, __WALL), pid);
@@ -648,7 +674,7 @@ static void deep_subreaper(void **state)
 	read_all(report[0], &ids[0], sizeof(ids[0]));
 	read_all(report[0], &ids[1], sizeof(ids[1]));
 	close(report[0]);
-	ev = wait_event(&t, "exit", ids[0]);
+	ev = exit_of(&t, ids[0]);
 	assert_string_equal(get_str(ev, "reaper_rule"), "subreaper");
 	assert_int_equal(get_int(ev, "reaper"), getpid());
 	/* The kernel's choice, read back from the orphan. */

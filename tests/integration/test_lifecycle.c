@@ -299,6 +299,28 @@ static void ignored_sigchld_autoreaps(void **state)
 	trace_free(&t);
 }
 
+/* The exit of the process with this pid that parent forked; waits for it. */
+static json_t *exit_of_child(struct trace *t, pid_t pid, pid_t parent)
+{
+	json_int_t start_ns = -1;
+	json_t *ev;
+
+	for (size_t n = 1; start_ns < 0; n++) {
+		ev = trace_wait_nth(t, "fork", pid, n);
+		if (!ev)
+			fail_msg("no fork of %d by %d", pid, parent);
+		if (get_int(ev, "ppid") == parent && !get_bool(ev, "thread"))
+			start_ns = get_int(ev, "start_ns");
+	}
+	for (size_t n = 1;; n++) {
+		ev = trace_wait_nth(t, "exit", pid, n);
+		if (!ev)
+			fail_msg("no exit of %d started at %lld", pid, (long long)start_ns);
+		if (get_int(ev, "start_ns") == start_ns)
+			return ev;
+	}
+}
+
 static void orphan_reaper(void **state, bool subreaper)
 {
 	const char *argv[] = { harness_prog("prog_target"), "orphan", NULL };
@@ -330,8 +352,12 @@ static void orphan_reaper(void **state, bool subreaper)
 		assert_int_equal(get_int(ev, "reaper"), adopter);
 		assert_string_equal(get_str(ev, "reaper_rule"), adopter == 1 ? "init" : "subreaper");
 	}
-	/* The orphan's own exit names the process that adopted it. */
-	ev = wait_event(&t, "exit", grandchild);
+	/*
+	 * The orphan's own exit names the process that adopted it. Its pid may
+	 * have been another process's earlier in the trace: its fork under pid
+	 * gives the start time that tells them apart.
+	 */
+	ev = exit_of_child(&t, grandchild, pid);
 	assert_int_equal(get_int(ev, "ppid"), adopter);
 	stop(&t);
 	trace_free(&t);
