@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define PL_ABI_VERSION 1
+#define PL_ABI_VERSION 2
 
 #define PL_COMM_LEN 16
 /* Capture limits of the exec event's variable tail; both must be powers of 2. */
@@ -37,10 +37,18 @@ struct pl_header {
 	__u32 pid;	/* tgid of the process the event is about */
 	__u32 tid;
 	__u32 ppid;	/* tgid of its real parent */
-	__u16 type;	/* enum pl_event_type */
+	__u8 type;	/* enum pl_event_type */
+	__u8 flags;	/* PL_HDR_* */
 	__u16 size;	/* whole record, header included */
 	char comm[PL_COMM_LEN];
 };
+
+/*
+ * Under a filter: the process is outside it, but the model needs the event
+ * (it is the parent of a process inside, or an exited child of one), so it is
+ * applied and not printed.
+ */
+#define PL_HDR_CONTEXT 0x1
 
 #define PL_FORK_THREAD 0x1
 
@@ -104,6 +112,13 @@ struct pl_signal {
 	__u32 sender_pid;	/* generate: current's tgid; deliver: si_pid */
 	__u32 sender_tid;
 	char sender_comm[PL_COMM_LEN];	/* generate only */
+};
+
+/* Written by the seed_filter iterator: a process inside the filters. */
+struct pl_seed {
+	__u32 pid;
+	__u32 pad;
+	__u64 start_ns;
 };
 
 #endif

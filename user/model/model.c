@@ -129,6 +129,20 @@ static void forget(struct model *m, struct proc *p)
 	proctable_del(&m->table, p);
 }
 
+static bool outside(const struct proc *p)
+{
+	return p->flags & PROC_OUTSIDE;
+}
+
+/* The kernel flags the events of processes outside the filters. */
+static void mark_filter(struct proc *p, const struct pl_event *ev)
+{
+	if (ev->context)
+		p->flags |= PROC_OUTSIDE;
+	else
+		p->flags &= ~PROC_OUTSIDE;
+}
+
 static void set_comm(struct proc *p, const char *comm)
 {
 	size_t n = strnlen(comm, PL_COMM_LEN);
@@ -192,6 +206,7 @@ static int apply_fork(struct model *m, const struct pl_event *ev)
 			memcpy(p->filename, parent->filename, sizeof(p->filename));
 	}
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
 	p->ptid = ev->fork.parent_tid;
 	set_parent(p, ev->ppid, parent);
 	return 0;
@@ -203,6 +218,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 
 	if (!p)
 		return -ENOMEM;
+	mark_filter(p, ev);
 	if (newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
@@ -216,6 +232,7 @@ static int apply_exec(struct model *m, const struct pl_event *ev)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
 	proctable_set_filename(p, ev->exec.filename, ev->exec.filename_len);
 	/* execve ends every other thread; the caller, if not the leader, takes the pid. */
 	if (newer_than_scan(p, ev))
@@ -240,7 +257,7 @@ static void emit_orphan(struct model *m, const struct proc *c, const struct proc
 		.ts_ns = ev->ts_ns,
 	};
 
-	if (m->sink.orphan)
+	if (m->sink.orphan && !outside(c))
 		m->sink.orphan(m->sink.ctx, &o);
 }
 
@@ -284,6 +301,7 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	if (!p)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
+	mark_filter(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
 		if (newer_than_scan(p, ev) && p->nthreads > 1)
@@ -360,6 +378,11 @@ void model_tick(struct model *m, uint64_t now_ns)
 
 		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
 			mark_reaped(m, p, now_ns);
+			continue;
+		}
+		/* Followed for the filter's sake only: never reported. */
+		if (outside(p) && (!p->parent || outside(p->parent))) {
+			unlink_proc(m, p);
 			continue;
 		}
 		unlink_proc(m, p);
@@ -457,5 +480,28 @@ void model_seed_end(struct model *m)
 		p->flags &= ~PROC_SEEDED;
 		if (!p->parent && p->ppid)
 			set_parent(p, p->ppid, proctable_find_pid(&m->table, p->ppid));
+	}
+}
+
+void model_filter(struct model *m, const struct pl_seed *inside, size_t n)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		p->flags |= PROC_OUTSIDE;
+	for (size_t i = 0; i < n; i++)
+		if ((p = proctable_find(&m->table, inside[i].pid, inside[i].start_ns)))
+			p->flags &= ~PROC_OUTSIDE;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		bool keep = !outside(p) ||
+			    (p->state == PROC_ZOMBIE && p->parent && !outside(p->parent));
+
+		for (struct proc *c = p->child; c && !keep; c = c->sib_next)
+			keep = !outside(c);
+		if (!keep)
+			forget(m, p);
 	}
 }

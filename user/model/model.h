@@ -89,6 +89,16 @@ void model_free(struct model *m);
  */
 int model_apply(struct model *m, struct pl_event *ev);
 
+/*
+ * Under a filter (-p, -c, ...) the model also holds processes outside it,
+ * from events flagged context: the parents of processes inside and their
+ * exited children. A zombie is reported when it or its parent is inside, an
+ * orphan when it is inside. After a /proc scan, model_filter keeps the
+ * processes inside (as the kernel listed them), their parents and their
+ * zombie children, marks all but the first PROC_OUTSIDE, and forgets the rest.
+ */
+void model_filter(struct model *m, const struct pl_seed *inside, size_t n);
+
 /* Reports zombies that have become older than the threshold by now_ns. */
 void model_tick(struct model *m, uint64_t now_ns);
 

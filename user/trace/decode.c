@@ -70,7 +70,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 
 	if (size < sizeof(*h) || h->size != size)
 		return -EPROTO;
-	if (h->type <= 0 || h->type >= PL_EV_TYPE_MAX)
+	if (h->type <= 0 || h->type >= PL_EV_TYPE_MAX || (h->flags & ~PL_HDR_CONTEXT))
 		return -EPROTO;
 	if (h->type == PL_EV_EXEC ? size < fixed_size[h->type] : size != fixed_size[h->type])
 		return -EPROTO;
@@ -82,6 +82,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	ev->tid = h->tid;
 	ev->ppid = h->ppid;
 	copy_comm(ev->comm, h->comm);
+	ev->context = h->flags & PL_HDR_CONTEXT;
 
 	switch (h->type) {
 	case PL_EV_FORK: {

@@ -18,6 +18,7 @@ struct pl_event {
 	uint64_t start_ns;	/* with pid, the process key */
 	uint32_t pid, tid, ppid;
 	char comm[PL_COMM_LEN + 1];
+	bool context;		/* outside the filters: for the model, not to be printed */
 	union {
 		struct {
 			uint64_t parent_start_ns;
