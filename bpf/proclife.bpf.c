@@ -13,6 +13,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SA_NOCLDWAIT 0x00000002
 #define SIG_IGN_HANDLER 1
 #define MAX_ANCESTORS 32
+#define PIDNS_ADDING (1U << 31)
 
 /* Set by user space between open and load. */
 const volatile __u32 arg_bytes = PL_ARGS_DEFAULT;
@@ -255,10 +256,21 @@ static __always_inline void *reserve(__u32 size)
 	return e;
 }
 
+/* The pid at the task's own level: its id and namespace as seen from inside. */
+static __always_inline struct upid *own_upid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+
+	return (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+	       BPF_CORE_READ(pid, level) * bpf_core_type_size(struct upid);
+}
+
 static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 size,
 					struct task_struct *task)
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	/* A freed task has no pid left: both read as 0. */
+	struct upid *upid = own_upid(leader);
 
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->start_ns = BPF_CORE_READ(leader, start_boottime);
@@ -269,6 +281,17 @@ static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 s
 	h->flags = 0;
 	h->size = size;
 	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	h->pidns = BPF_CORE_READ(upid, ns, ns.inum);
+	h->ns_pid = BPF_CORE_READ(upid, nr);
+}
+
+/* As getppid() in the child: 0 when the parent is outside the child's namespace. */
+static __always_inline __u32 ns_ppid(struct task_struct *real_parent, __u32 child_pidns)
+{
+	struct upid *upid = own_upid(BPF_CORE_READ(real_parent, group_leader));
+
+	return BPF_CORE_READ(upid, ns, ns.inum) == child_pidns ? BPF_CORE_READ(upid, nr) : 0;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -290,6 +313,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->parent_tid = BPF_CORE_READ(real_parent, pid);
 	e->parent_start_ns = BPF_CORE_READ(real_parent, group_leader, start_boottime);
 	e->flags = thread ? PL_FORK_THREAD : 0;
+	e->ns_ppid = ns_ppid(real_parent, e->h.pidns);
+	e->pad = 0;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
@@ -400,6 +425,25 @@ static __always_inline __u32 find_reaper(struct task_struct *task, __u32 *rule)
 	return BPF_CORE_READ(upid, ns, child_reaper, tgid);
 }
 
+/*
+ * find_child_reaper(): when the exiting process is its pid namespace's init,
+ * or the namespace is already being torn down (allocation disabled), the
+ * kernel kills the rest of the namespace and its children stay with the
+ * dying init, which reaps them: nobody is adopted.
+ */
+static __always_inline __u32 predict_reaper(struct task_struct *task, __u32 *rule)
+{
+	struct pid_namespace *ns = BPF_CORE_READ(own_upid(task), ns);
+	__u32 init = BPF_CORE_READ(ns, child_reaper, tgid);
+
+	if (init == (__u32)BPF_CORE_READ(task, tgid) ||
+	    !(BPF_CORE_READ(ns, pid_allocated) & PIDNS_ADDING)) {
+		*rule = PL_REAPER_PIDNS_DYING;
+		return init;
+	}
+	return find_reaper(task, rule);
+}
+
 static __always_inline int wait_status(struct task_struct *task)
 {
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
@@ -444,7 +488,7 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 		if (parent_autoreaps(leader))
 			e->flags |= PL_EXIT_PARENT_AUTOREAP;
 		if (has_children(task))
-			e->reaper = find_reaper(task, &e->reaper_rule);
+			e->reaper = predict_reaper(task, &e->reaper_rule);
 	} else {
 		e->status = BPF_CORE_READ(task, exit_code);
 		e->flags |= PL_EXIT_THREAD;
@@ -453,7 +497,7 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 			 * The whole group is dying: the kernel skips siblings that are
 			 * already exiting, and every child ends with the final reaper.
 			 */
-			e->reaper = find_reaper(task, &e->reaper_rule);
+			e->reaper = predict_reaper(task, &e->reaper_rule);
 		} else if (has_children(task)) {
 			e->reaper = e->h.pid;
 			e->reaper_rule = PL_REAPER_THREAD;

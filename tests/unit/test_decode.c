@@ -391,7 +391,7 @@ static void test_reject_exec_lengths_over_limits(void **state)
 
 static void test_reject_bad_reaper_rule(void **state)
 {
-	static const uint32_t rules[] = { PL_REAPER_INIT + 1, 100, UINT32_MAX };
+	static const uint32_t rules[] = { PL_REAPER_PIDNS_DYING + 1, 100, UINT32_MAX };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {

@@ -6,17 +6,26 @@ int model_init(struct model *m, const struct model_opts *o)
 {
 	if (o->clk_tck <= 0 || o->clk_tck > 1000000000 || o->zombie_age_ns < 0)
 		return -EINVAL;
+	int err;
+
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
-	return proctable_init(&m->table, 1000000000 / o->clk_tck);
+	err = places_init(&m->places, o->cgroups);
+	if (err)
+		return err;
+	err = proctable_init(&m->table, 1000000000 / o->clk_tck);
+	if (err)
+		places_free(&m->places);
+	return err;
 }
 
 void model_free(struct model *m)
 {
 	proctable_free(&m->table);
+	places_free(&m->places);
 	m->zhead = m->ztail = m->rhead = m->rtail = NULL;
 }
 
@@ -170,6 +179,22 @@ static struct proc *get_or_add(struct model *m, const struct pl_event *ev)
 	return p;
 }
 
+void model_place(struct model *m, struct pl_event *ev)
+{
+	if (ev->type == PL_EV_REAP && !ev->pidns)
+		return;
+	ev->place = places_intern(&m->places, ev->cgroup_id, ev->pidns);
+}
+
+/* A process moves between cgroups (a container's init is put in its own before exec). */
+static void set_place(struct proc *p, const struct pl_event *ev)
+{
+	if (!ev->place)
+		return;
+	p->place = ev->place;
+	p->ns_pid = ev->ns_pid;
+}
+
 /* Every event names the real parent: it corrects what lost events left stale. */
 static void sync_parent(struct model *m, struct proc *p, uint32_t ppid)
 {
@@ -207,6 +232,7 @@ static int apply_fork(struct model *m, const struct pl_event *ev)
 	}
 	set_comm(p, ev->comm);
 	mark_filter(p, ev);
+	set_place(p, ev);
 	p->ptid = ev->fork.parent_tid;
 	set_parent(p, ev->ppid, parent);
 	return 0;
@@ -233,6 +259,7 @@ static int apply_exec(struct model *m, const struct pl_event *ev)
 	sync_parent(m, p, ev->ppid);
 	set_comm(p, ev->comm);
 	mark_filter(p, ev);
+	set_place(p, ev);
 	proctable_set_filename(p, ev->exec.filename, ev->exec.filename_len);
 	/* execve ends every other thread; the caller, if not the leader, takes the pid. */
 	if (newer_than_scan(p, ev))
@@ -285,7 +312,8 @@ static void adopt_children(struct model *m, struct proc *p, const struct pl_even
 			set_parent(c, ev->exit.reaper, reaper);
 		/* Which thread of the adopter the kernel chose is not in the event. */
 		c->ptid = 0;
-		if (c->state != PROC_ALIVE)
+		/* A dying namespace's processes are killed, not adopted. */
+		if (c->state != PROC_ALIVE || ev->exit.reaper_rule == PL_REAPER_PIDNS_DYING)
 			continue;
 		c->flags |= PROC_ORPHAN;
 		c->orphan_ppid = p->pid;
@@ -302,6 +330,7 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
 	mark_filter(p, ev);
+	set_place(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
 		if (newer_than_scan(p, ev) && p->nthreads > 1)
@@ -326,6 +355,14 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 	if (!p)
 		return;
 	ev->reap.leaked = p->flags & PROC_REPORTED;
+	/* The kernel frees the pid before the task: the namespace side is the model's. */
+	if (!ev->pidns) {
+		const struct place *pl = places_get(&m->places, p->place);
+
+		ev->place = p->place;
+		ev->pidns = pl->pidns;
+		ev->ns_pid = p->ns_pid;
+	}
 	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN))
 		ev->reap.zombie_ns = ev->ts_ns > p->exit_ns ? (int64_t)(ev->ts_ns - p->exit_ns) : 0;
 	forget(m, p);
@@ -447,6 +484,10 @@ int model_seed_add(struct model *m, const struct model_seed *s)
 	if (s->filename && *s->filename)
 		proctable_set_filename(p, s->filename, strlen(s->filename));
 	p->seen_ns = s->seen_ns;
+	if (s->place) {
+		p->place = s->place;
+		p->ns_pid = s->ns_pid;
+	}
 	if (s->ptid)
 		p->ptid = s->ptid;
 	if (s->orphan_ppid) {

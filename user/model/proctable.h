@@ -48,6 +48,8 @@ struct proc {
 	uint32_t nthreads;	/* live threads; 0 once exited */
 	uint32_t nzombies;	/* children that are unreaped zombies (auto-reaped ones excluded) */
 	uint32_t orphan_ppid;	/* the parent whose death made it an orphan */
+	uint32_t place;		/* its cgroup and pid namespace: an index in the model's places */
+	uint32_t ns_pid;	/* its pid inside its own pid namespace; 0 unknown */
 	int32_t status;		/* wait status once exited */
 	uint8_t state;		/* enum proc_state */
 	uint8_t orphan_rule;	/* enum pl_reaper_rule */

@@ -225,7 +225,7 @@ static int opt_rule(json_t *o, const char *key, enum pl_reaper_rule *out, struct
 		*out = r;
 		return 0;
 	}
-	return fail(w, "\"%s\" is not \"thread\", \"subreaper\" or \"init\"", key);
+	return fail(w, "\"%s\" is not \"thread\", \"subreaper\", \"init\" or \"pidns_dying\"", key);
 }
 
 /* exit_code, or signal with core_dumped, back to the wait status. */

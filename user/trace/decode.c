@@ -83,6 +83,9 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	ev->ppid = h->ppid;
 	copy_comm(ev->comm, h->comm);
 	ev->context = h->flags & PL_HDR_CONTEXT;
+	ev->cgroup_id = h->cgroup_id;
+	ev->pidns = h->pidns;
+	ev->ns_pid = h->ns_pid;
 
 	switch (h->type) {
 	case PL_EV_FORK: {
@@ -90,6 +93,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 
 		ev->fork.parent_start_ns = e->parent_start_ns;
 		ev->fork.parent_tid = e->parent_tid;
+		ev->fork.ns_ppid = e->ns_ppid;
 		ev->fork.thread = e->flags & PL_FORK_THREAD;
 		return 0;
 	}
@@ -98,7 +102,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	case PL_EV_EXIT: {
 		const struct pl_exit *e = rec;
 
-		if (e->reaper_rule > PL_REAPER_INIT)
+		if (e->reaper_rule > PL_REAPER_PIDNS_DYING)
 			return -EPROTO;
 		ev->exit.status = e->status;
 		ev->exit.reaper = e->reaper;
