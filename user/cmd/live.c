@@ -1,10 +1,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "clock.h"
 #include "event.h"
+#include "filter.h"
 #include "format.h"
 #include "live.h"
 #include "model.h"
@@ -17,6 +20,8 @@
 #define POLL_MS 100
 #define OUTBUF_SIZE (256 << 10)
 #define PROC_ROOT "/proc"
+#define MOUNTINFO "/proc/self/mountinfo"
+#define LIFECYCLE ((1u << PL_EV_FORK) | (1u << PL_EV_EXEC) | (1u << PL_EV_EXIT) | (1u << PL_EV_REAP))
 /* While events keep being lost, re-read /proc at most this often. */
 #define RESYNC_INTERVAL_NS 1000000000ULL
 
@@ -28,6 +33,9 @@ struct live {
 	struct tracer *tracer;
 	struct model model;
 	bool model_ready;
+	bool model_fed;		/* the lifecycle programs run: the model follows events */
+	bool bad_filter;	/* a filter named nothing that exists: a usage error */
+	struct filter filter;
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
@@ -73,7 +81,7 @@ static void on_zombie(void *ctx, const struct model_zombie *z)
 {
 	struct live *l = ctx;
 
-	if (l->opts->command == CMD_TREE)
+	if (l->opts->command == CMD_TREE || !(l->opts->events & EVENT_ZOMBIE))
 		return;
 	report_zombie(&l->fmt, z);
 	l->zombies++;
@@ -83,7 +91,7 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 {
 	struct live *l = ctx;
 
-	if (l->opts->command != CMD_TRACE)
+	if (l->opts->command != CMD_TRACE || !(l->opts->events & EVENT_ORPHAN))
 		return;
 	report_orphan(&l->fmt, o);
 	l->orphans++;
@@ -113,8 +121,12 @@ static void on_inferred_reap(void *ctx, const struct pl_event *ev)
 
 static bool shown(const struct live *l, const struct pl_event *ev)
 {
+	if (ev->context)
+		return false;
 	switch (l->opts->command) {
 	case CMD_TRACE:
+		if (!(l->opts->events & (1u << ev->type)))
+			return false;
 		return !(ev->type == PL_EV_EXIT && ev->exit.thread && !l->opts->threads);
 	case CMD_ZOMBIES:
 		return ev->type == PL_EV_REAP && ev->reap.leaked;
@@ -158,13 +170,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	return outbuf_error(&l->out) ? -EPIPE : 0;
 }
 
+/* Under a filter, the kernel says which of the processes read are inside it. */
 static int scan_proc(struct live *l)
 {
 	struct procscan_stats st;
+	struct pl_seed *inside;
+	size_t n;
 	int err = procscan_run(&l->model, PROC_ROOT, &st);
 
-	if (err)
+	if (err) {
 		fprintf(stderr, "proclife: cannot read %s: %s\n", PROC_ROOT, strerror(-err));
+		return err;
+	}
+	err = tracer_seed_filter(l->tracer, &inside, &n);
+	if (!err && inside)
+		model_filter(&l->model, inside, n);
+	free(inside);
 	return err;
 }
 
@@ -195,7 +216,12 @@ static int check_lost(struct live *l, uint64_t now)
 /* The text tree, or in JSON a snapshot line. */
 static int dump_tree(struct live *l, uint64_t now)
 {
-	int err = tree_print(&l->fmt, &l->model, now);
+	/* A model that events do not follow (trace -e signal) is only as new as /proc. */
+	int err = l->model_fed ? 0 : scan_proc(l);
+
+	if (err)
+		return err;
+	err = tree_print(&l->fmt, &l->model, now);
 
 	if (err)
 		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
@@ -292,6 +318,39 @@ static void print_summary(const struct live *l)
 			(unsigned long long)l->malformed);
 }
 
+/*
+ * Programs nothing needs are not even loaded: the model needs the four
+ * lifecycle events whenever it reports (zombie and orphan lines, the tree,
+ * snapshots); trace -e adds what it prints.
+ */
+static uint32_t programs(const struct options *o)
+{
+	bool model = o->command != CMD_TRACE || o->snapshot_ns ||
+		     (o->events & (EVENT_ZOMBIE | EVENT_ORPHAN));
+	uint32_t progs = o->command == CMD_TRACE ? o->events & EVENTS_KERNEL : 0;
+
+	return model ? progs | LIFECYCLE : progs;
+}
+
+static int resolve_filter(struct live *l)
+{
+	struct cgroupfs fs = { .root_fd = -1 };
+	struct cgroup_lookup lookup;
+	int err = 0;
+
+	if (l->opts->filter_cgroup || l->opts->filter_container) {
+		err = cgroupfs_open(&fs, MOUNTINFO);
+		if (err && err != -ENOENT) {
+			fprintf(stderr, "proclife: cannot open the cgroup v2 hierarchy: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	lookup = cgroupfs_lookup(&fs);
+	err = filter_resolve(&l->filter, l->opts, fs.mount, &lookup);
+	cgroupfs_close(&fs);
+	return err;
+}
+
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
 static int start(struct live *l)
 {
@@ -300,6 +359,7 @@ static int start(struct live *l)
 		.btf_path = o->btf_path,
 		.ringbuf_size = o->ringbuf_size,
 		.arg_bytes = o->arg_bytes,
+		.programs = programs(o),
 		.verbose = o->verbose,
 	};
 	struct model_opts mo = {
@@ -323,6 +383,12 @@ static int start(struct live *l)
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
 		return err;
 	}
+	err = resolve_filter(l);
+	l->bad_filter = err == -EINVAL;
+	if (err)
+		return err;
+	cfg.filter = l->filter.tf;
+	l->model_fed = (cfg.programs & LIFECYCLE) == LIFECYCLE;
 	err = tracer_start(&l->tracer, &cfg, on_record, l);
 	if (err)
 		return err;
@@ -383,9 +449,12 @@ int live_run(const struct options *o)
 		err = 0;
 
 	tracer_destroy(l.tracer);
+	filter_free(&l.filter);
 	if (l.model_ready)
 		model_free(&l.model);
 	if (outbuf_close(&l.out) && !err)
 		err = -EIO;
+	if (l.bad_filter)
+		return EXIT_USAGE;
 	return err ? EXIT_FAILURE_RUN : status;
 }
