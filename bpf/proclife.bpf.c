@@ -159,7 +159,8 @@ struct cgroup___ids {
 	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 cgroup_ancestor_id(struct cgroup *cgrp, int level)
+/* Not inlined: clang would hoist the offsets of both layouts out of the caller's loop. */
+static __noinline __u64 cgroup_ancestor_id(struct cgroup *cgrp, int level)
 {
 	if (bpf_core_field_exists(struct cgroup___ids, ancestor_ids)) {
 		struct cgroup___ids *old = (void *)cgrp;
