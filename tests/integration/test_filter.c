@@ -379,20 +379,37 @@ static json_t *exec_of(struct trace *t, const char *filename)
 	return NULL;
 }
 
+static int container_teardown(void **state)
+{
+	struct container *c = *state;
+
+	if (c->dir[0])
+		container_stop(c);
+	free(c);
+	return 0;
+}
+
+static int container_setup(void **state)
+{
+	*state = calloc(1, sizeof(struct container));
+	return *state ? 0 : -1;
+}
+
 /* --container PREFIX: the container's processes, born after start, and nothing else. */
 static void container_by_prefix(void **state)
 {
 	const char *other[] = { harness_prog("prog_target"), "exit", "5", NULL };
-	struct container c;
+	struct container *cp = *state, c;
 	struct trace t;
 	char prefix[13], go[96];
 	pid_t b, shell;
 	int fd;
 
-	if (harness_unsupported() || container_start(&c, "read x < /go; /bin/true; exec sleep 30")) {
+	if (harness_unsupported() || container_start(cp, "read x < /go; /bin/true; exec sleep 30")) {
 		print_message("skipping: runc cannot start a container here\n");
 		skip();
 	}
+	c = *cp;
 	snprintf(prefix, sizeof(prefix), "%.12s", c.id);
 	assert_int_equal(start(state, &t, (const char *[]){ "--container", prefix, NULL }), 0);
 	b = spawn(other, NULL);
@@ -409,7 +426,8 @@ static void container_by_prefix(void **state)
 	/* busybox's sh execs its applets through /proc/self/exe: argv says which. */
 	assert_string_equal(json_string_value(json_array_get(get(wait_event(&t, "exec", c.init), "args"), 0)),
 			    "sleep");
-	container_stop(&c);
+	container_stop(cp);
+	cp->dir[0] = '\0';
 	wait_event(&t, "exit", c.init);
 	stop(&t);
 	assert_int_equal(events_of(&t, b), 0);
@@ -562,7 +580,7 @@ int main(void)
 		cmocka_unit_test(comm_matches_the_current_name),
 		cmocka_unit_test(uid_matches_after_setuid),
 		cmocka_unit_test(cgroup_and_below),
-		cmocka_unit_test(container_by_prefix),
+		cmocka_unit_test_setup_teardown(container_by_prefix, container_setup, container_teardown),
 		cmocka_unit_test(container_prefix_ambiguous_or_unknown),
 		cmocka_unit_test(commands_load_only_the_programs_they_need),
 	};

@@ -46,6 +46,7 @@ static void assert_header_fields(const struct pl_event *ev, enum pl_event_type t
 	assert_int_equal(ev->tid, 4243);
 	assert_int_equal(ev->ppid, 1);
 	assert_string_equal(ev->comm, "worker");
+	assert_false(ev->context);
 }
 
 static void assert_rejected(size_t size)
@@ -89,6 +90,20 @@ static void test_fork(void **state)
 	rec.fork.flags = PL_FORK_THREAD;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_true(ev.fork.thread);
+}
+
+/* Under a filter, the kernel flags what the model needs from outside it. */
+static void test_context_flag(void **state)
+{
+	struct pl_event ev;
+
+	(void)state;
+	header(PL_EV_REAP, sizeof(struct pl_reap));
+	rec.h.flags = PL_HDR_CONTEXT;
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_reap), &ev), 0);
+	assert_true(ev.context);
+	rec.h.flags = PL_HDR_CONTEXT << 1;
+	assert_rejected(sizeof(struct pl_reap));
 }
 
 static void test_exec(void **state)
@@ -547,6 +562,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_context_flag),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_limits),
 		cmocka_unit_test(test_exit),

@@ -104,7 +104,7 @@ static int resolve_container(struct filter *f, const char *v2_mount, const struc
 	if (err)
 		return err;
 	if (m.other[0]) {
-		fprintf(stderr, "proclife: container '%s' is ambiguous: it starts %s and %s (and maybe more)\n",
+		fprintf(stderr, "proclife: container prefix '%s' is ambiguous: %s, %s... (give more of the id)\n",
 			prefix, m.id, m.other);
 		return -EINVAL;
 	}
