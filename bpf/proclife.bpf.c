@@ -549,11 +549,12 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		bpf_map_delete_elem(&exit_seen, &key);
 	}
 	v = verdict(task);
-	if (filter_on) {
+	if (filter_pid)
 		set_drop(&descendants, tgid, start);
+	if (filter_sticky)
 		set_drop(&inside, tgid, start);
+	if (filter_on)
 		set_drop(&context, tgid, start);
-	}
 	if (v == FILTER_OUT)
 		return 0;
 	e = reserve(sizeof(*e));
