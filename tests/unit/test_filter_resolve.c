@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,38 @@ static void test_pid_must_exist(void **state)
 	assert_int_equal(resolve(&f, &o), -EINVAL);
 }
 
+/* Writes its thread id to the pipe, then waits to be cancelled. */
+static void *report_tid(void *arg)
+{
+	pid_t tid = gettid();
+
+	if (write(*(int *)arg, &tid, sizeof(tid)) != sizeof(tid))
+		return NULL;
+	for (;;)
+		pause();
+}
+
+/* The kernel follows processes: a thread's id is refused. */
+static void test_pid_of_a_thread(void **state)
+{
+	struct options o = { 0 };
+	struct filter f;
+	pthread_t th;
+	pid_t tid;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pthread_create(&th, NULL, report_tid, &fds[1]), 0);
+	assert_int_equal(read(fds[0], &tid, sizeof(tid)), sizeof(tid));
+	o.filter_pid = tid;
+	assert_int_equal(resolve(&f, &o), -EINVAL);
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_container_prefix),
 		cmocka_unit_test(test_container_ambiguous_or_unknown),
 		cmocka_unit_test(test_pid_must_exist),
+		cmocka_unit_test(test_pid_of_a_thread),
 	};
 
 	return cmocka_run_group_tests(tests, make_tree, remove_tree);

@@ -115,6 +115,30 @@ static int resolve_container(struct filter *f, const char *v2_mount, const struc
 	return 0;
 }
 
+/* The kernel follows processes: a thread's id would match nothing. */
+static int check_pid(uint32_t pid)
+{
+	char path[32], line[64];
+	unsigned tgid = pid;
+	FILE *st;
+
+	if (kill(pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "proclife: no process %u\n", pid);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	st = fopen(path, "re");
+	while (st && fgets(line, sizeof(line), st) && sscanf(line, "Tgid: %u", &tgid) != 1)
+		;
+	if (st)
+		fclose(st);
+	if (tgid != pid) {
+		fprintf(stderr, "proclife: %u is a thread of process %u: give the process\n", pid, tgid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int filter_resolve(struct filter *f, const struct options *o, const char *v2_mount,
 		   const struct cgroup_lookup *lookup)
 {
@@ -127,10 +151,8 @@ int filter_resolve(struct filter *f, const struct options *o, const char *v2_mou
 			.uid_on = o->filter_uid_on, .uid = o->filter_uid,
 		},
 	};
-	if (o->filter_pid && kill(o->filter_pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "proclife: no process %u\n", o->filter_pid);
+	if (o->filter_pid && check_pid(o->filter_pid))
 		return -EINVAL;
-	}
 	if (!o->filter_cgroup && !o->filter_container)
 		return 0;
 	if (!v2_mount) {
