@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "event.h"
 #include "proclife.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "replay.h"
 
@@ -31,6 +32,9 @@ static const char usage[] =
 "  -o, --output FILE        write to FILE instead of standard output\n"
 "  -T, --threads            also print the exit of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
+"      --metrics [ADDR:]PORT\n"
+"                           serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                           (only PORT: on 127.0.0.1; [ADDR]:PORT for IPv6)\n"
 "\n"
 "Model:\n"
 "  -z, --zombie-age SECONDS a zombie unreaped for longer is leaked (default 5)\n"
@@ -281,6 +285,16 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'e':
 		o->events_given = true;
 		return parse_events(arg, &o->events);
+	case 'M': {
+		struct sockaddr_storage sa;
+		socklen_t len;
+
+		if (metrics_parse_addr(arg, &sa, &len))
+			return bad("metrics address", arg,
+				   "expected PORT, ADDR:PORT or [ADDR]:PORT with a numeric address");
+		o->metrics_addr = arg;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -347,6 +361,10 @@ static int check_combination(const struct options *o)
 		fprintf(stderr, "proclife: --cgroup and --container cannot be combined\n");
 		return -1;
 	}
+	if (o->metrics_addr && o->command == CMD_REPLAY) {
+		fprintf(stderr, "proclife: --metrics is for the live commands\n");
+		return -1;
+	}
 	if (o->snapshot_ns && !o->json) {
 		fprintf(stderr, "proclife: --snapshot needs --json\n");
 		return -1;
@@ -388,6 +406,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "cgroup", required_argument, NULL, 'G' },
 		{ "container", required_argument, NULL, 'N' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
