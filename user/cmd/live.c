@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "clock.h"
 #include "event.h"
 #include "format.h"
@@ -28,6 +29,8 @@ struct live {
 	struct tracer *tracer;
 	struct model model;
 	bool model_ready;
+	struct cgroupfs cgroupfs;	/* root_fd -1: no cgroup v2 hierarchy, no containers named */
+	struct cgroup_lookup cgroups;
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
@@ -141,6 +144,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		l->malformed++;
 		return 0;
 	}
+	model_place(&l->model, &ev);
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -312,12 +316,20 @@ static int start(struct live *l)
 	};
 	int err;
 
+	err = cgroupfs_open(&l->cgroupfs, "/proc/self/mountinfo");
+	if (err)
+		fprintf(stderr, "proclife: cannot open the cgroup v2 hierarchy: %s; containers are "
+			"not named\n", strerror(-err));
+	else
+		mo.cgroups = &l->cgroups;
+	l->cgroups = cgroupfs_lookup(&l->cgroupfs);
 	err = model_init(&l->model, &mo);
 	if (err) {
 		fprintf(stderr, "proclife: cannot set up the process model: %s\n", strerror(-err));
 		return err;
 	}
 	l->model_ready = true;
+	l->fmt.places = &l->model.places;
 	err = install_handlers();
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
@@ -359,7 +371,7 @@ static int finish(struct live *l, int *status)
 
 int live_run(const struct options *o)
 {
-	struct live l = { .opts = o };
+	struct live l = { .opts = o, .cgroupfs = { .root_fd = -1 } };
 	int err, status = 0;
 
 	stop_requested = dump_requested = 0;
@@ -385,6 +397,7 @@ int live_run(const struct options *o)
 	tracer_destroy(l.tracer);
 	if (l.model_ready)
 		model_free(&l.model);
+	cgroupfs_close(&l.cgroupfs);
 	if (outbuf_close(&l.out) && !err)
 		err = -EIO;
 	return err ? EXIT_FAILURE_RUN : status;
