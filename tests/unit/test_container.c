@@ -8,9 +8,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "cgroupfs.h"
 #include "container.h"
+#include "places.h"
 
 struct path_case {
 	const char *path;
@@ -163,10 +167,90 @@ static void test_path_table(void **state)
 	}
 }
 
+/* The v2 hierarchy wherever it is mounted; v1 controllers and subtrees are not it. */
+static void test_mountinfo(void **state)
+{
+	static const struct {
+		const char *line, *mount;
+	} lines[] = {
+		{ "36 25 0:31 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 "
+		  "rw,nsdelegate,memory_recursiveprot\n", "/sys/fs/cgroup" },
+		{ "39 30 0:34 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
+		  "/sys/fs/cgroup/unified" },
+		{ "40 30 0:35 / /mnt/cg\\040v2 rw - cgroup2 none rw\n", "/mnt/cg v2" },
+		{ "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n", NULL },
+		{ "41 30 0:31 /docker/abc /mnt/sub rw - cgroup2 cgroup2 rw\n", NULL },
+		{ "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n", NULL },
+		{ "garbage\n", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char *m = cgroupfs_mount_of(lines[i].line);
+
+		if (lines[i].mount)
+			assert_string_equal(m, lines[i].mount);
+		else
+			assert_null(m);
+		free(m);
+	}
+}
+
+static bool fake_path(void *ctx, uint64_t id, char *buf, size_t size)
+{
+	int *calls = ctx;
+
+	++*calls;
+	if (id != 804)
+		return false;
+	snprintf(buf, size, "/docker/%s", cases[0].id);
+	return true;
+}
+
+/* One lookup per cgroup, however many pid namespaces and events use it. */
+static void test_places(void **state)
+{
+	int calls = 0;
+	struct cgroup_lookup lookup = { .path = fake_path, .ctx = &calls };
+	struct places t;
+	uint32_t a, b, c;
+
+	(void)state;
+	assert_int_equal(places_init(&t, &lookup), 0);
+	assert_int_equal(places_intern(&t, 0, 0), 0);
+	assert_false(places_get(&t, 0)->in_container);
+	a = places_intern(&t, 804, 4026532179U);
+	assert_int_not_equal(a, 0);
+	assert_int_equal(places_intern(&t, 804, 4026532179U), a);
+	assert_true(places_get(&t, a)->in_container);
+	assert_string_equal(places_get(&t, a)->ctr.id, cases[0].id);
+	assert_true(place_in_pidns(places_get(&t, a)));
+	/* Another namespace in the same cgroup: the path is known already. */
+	b = places_intern(&t, 804, PL_PIDNS_HOST);
+	assert_int_not_equal(b, a);
+	assert_false(place_in_pidns(places_get(&t, b)));
+	assert_string_equal(places_get(&t, b)->cgroup, places_get(&t, a)->cgroup);
+	assert_int_equal(calls, 1);
+	/* A cgroup that cannot be resolved stays without a path, and can get one later. */
+	c = places_intern(&t, 9, PL_PIDNS_HOST);
+	assert_null(places_get(&t, c)->cgroup);
+	places_set_path(&t, c, "/system.slice/ssh.service");
+	assert_string_equal(places_get(&t, c)->cgroup, "/system.slice/ssh.service");
+	assert_false(places_get(&t, c)->in_container);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_not_equal(places_intern(&t, 1000 + i, i), 0);
+	assert_int_equal(places_intern(&t, 804, 4026532179U), a);
+	assert_int_equal(places_intern(&t, 1500, 500), places_intern(&t, 1500, 500));
+	assert_ptr_equal(places_get(&t, 1u << 30), places_get(&t, 0));
+	places_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_table),
+		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_places),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,9 @@ static void header(enum pl_event_type type, size_t size)
 	rec.h.type = type;
 	rec.h.size = size;
 	memcpy(rec.h.comm, "worker", 7);
+	rec.h.cgroup_id = 0x100000324ULL;
+	rec.h.pidns = 4026532179U;
+	rec.h.ns_pid = 7;
 }
 
 static void assert_header_fields(const struct pl_event *ev, enum pl_event_type type)
@@ -47,6 +50,9 @@ static void assert_header_fields(const struct pl_event *ev, enum pl_event_type t
 	assert_int_equal(ev->ppid, 1);
 	assert_string_equal(ev->comm, "worker");
 	assert_false(ev->context);
+	assert_int_equal(ev->cgroup_id, 0x100000324ULL);
+	assert_int_equal(ev->pidns, 4026532179U);
+	assert_int_equal(ev->ns_pid, 7);
 }
 
 static void assert_rejected(size_t size)
@@ -81,8 +87,10 @@ static void test_fork(void **state)
 	rec.fork.parent_start_ns = 12345;
 	rec.fork.parent_tid = 77;
 	rec.fork.flags = 0;
+	rec.fork.ns_ppid = 1;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_header_fields(&ev, PL_EV_FORK);
+	assert_int_equal(ev.fork.ns_ppid, 1);
 	assert_int_equal(ev.fork.parent_start_ns, 12345);
 	assert_int_equal(ev.fork.parent_tid, 77);
 	assert_false(ev.fork.thread);

@@ -271,6 +271,51 @@ static void test_orphan_to_init(void **state)
 }
 
 /*
+ * A pid namespace whose init (20) dies: the kernel kills the rest, and the
+ * children stay with the dying init; nothing is an orphan, here or when the
+ * killed child (30) itself had a child (40).
+ */
+static void test_dying_pid_namespace_orphans_nobody(void **state)
+{
+	struct world *w = *state;
+	struct proc *init;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sleep"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "sh"));
+	apply(w, ev_fork(2 * SEC + 1, 40, 2 * SEC + 1, 30, 2 * SEC, 30, "sleep"));
+	init = find(w, 20, 1 * SEC);
+	apply(w, ev_exit(3 * SEC, 20, 1 * SEC, 10, 20, true, 9, 20, PL_REAPER_PIDNS_DYING));
+	apply(w, ev_exit(3 * SEC + 1, 30, 2 * SEC, 20, 30, true, 9, 20, PL_REAPER_PIDNS_DYING));
+	assert_int_equal(w->rec.norphans, 0);
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_ptr_equal(find(w, 40, 2 * SEC + 1)->parent, init);
+	assert_false(find(w, 40, 2 * SEC + 1)->flags & PROC_ORPHAN);
+}
+
+/* The kernel frees the pid before the task: a reap takes the process's place. */
+static void test_reap_takes_the_model_place(void **state)
+{
+	struct world *w = *state;
+	struct pl_event fork = ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh");
+	struct pl_event reap = ev_reap(3 * SEC, 20, 1 * SEC, 10);
+
+	fork.cgroup_id = 77;
+	fork.pidns = 4026532000U;
+	fork.ns_pid = 3;
+	model_place(&w->m, &fork);
+	assert_int_not_equal(fork.place, 0);
+	apply(w, fork);
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	reap.cgroup_id = 77;
+	model_place(&w->m, &reap);
+	assert_int_equal(reap.place, 0);
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	assert_int_equal(reap.place, fork.place);
+	assert_int_equal(reap.pidns, 4026532000U);
+	assert_int_equal(reap.ns_pid, 3);
+}
+
+/*
  * Thread 81 of process 80 forked 90; the leader forked 91. When thread 81
  * ends, 90 goes to a sibling thread (same process) and 91 is untouched.
  */
@@ -768,6 +813,8 @@ int main(void)
 		T(test_orphan_to_subreaper),
 		T(test_orphan_to_init),
 		T(test_orphan_to_sibling_thread),
+		T(test_dying_pid_namespace_orphans_nobody),
+		T(test_reap_takes_the_model_place),
 		T(test_dying_group_gives_all_children_to_reaper),
 		T(test_reaped_before_free_not_reported),
 		T(test_pid_reuse_means_reaped),

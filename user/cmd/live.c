@@ -21,7 +21,6 @@
 #define POLL_MS 100
 #define OUTBUF_SIZE (256 << 10)
 #define PROC_ROOT "/proc"
-#define MOUNTINFO "/proc/self/mountinfo"
 #define LIFECYCLE ((1u << PL_EV_FORK) | (1u << PL_EV_EXEC) | (1u << PL_EV_EXIT) | (1u << PL_EV_REAP))
 /* While events keep being lost, re-read /proc at most this often. */
 #define RESYNC_INTERVAL_NS 1000000000ULL
@@ -37,6 +36,8 @@ struct live {
 	bool model_fed;		/* the lifecycle programs run: the model follows events */
 	bool bad_filter;	/* a filter named nothing that exists: a usage error */
 	struct filter filter;
+	struct cgroupfs cgroupfs;	/* root_fd -1: no cgroup v2 hierarchy, no containers named */
+	struct cgroup_lookup cgroups;
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
@@ -157,6 +158,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	l->stats.events[ev.type]++;
+	model_place(&l->model, &ev);
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -351,24 +353,6 @@ static uint32_t programs(const struct options *o)
 	return model ? progs | LIFECYCLE : progs;
 }
 
-static int resolve_filter(struct live *l)
-{
-	struct cgroupfs fs = { .root_fd = -1 };
-	struct cgroup_lookup lookup;
-	int err = 0;
-
-	if (l->opts->filter_cgroup || l->opts->filter_container) {
-		err = cgroupfs_open(&fs, MOUNTINFO);
-		if (err && err != -ENOENT) {
-			fprintf(stderr, "proclife: cannot open the cgroup v2 hierarchy: %s\n", strerror(-err));
-			return err;
-		}
-	}
-	lookup = cgroupfs_lookup(&fs);
-	err = filter_resolve(&l->filter, l->opts, fs.mount, &lookup);
-	cgroupfs_close(&fs);
-	return err;
-}
 
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
 static int start(struct live *l)
@@ -391,6 +375,13 @@ static int start(struct live *l)
 	};
 	int err;
 
+	err = cgroupfs_open(&l->cgroupfs, "/proc/self/mountinfo");
+	if (err)
+		fprintf(stderr, "proclife: cannot open the cgroup v2 hierarchy: %s; containers are "
+			"not named\n", strerror(-err));
+	else
+		mo.cgroups = &l->cgroups;
+	l->cgroups = cgroupfs_lookup(&l->cgroupfs);
 	err = model_init(&l->model, &mo);
 	if (err) {
 		fprintf(stderr, "proclife: cannot set up the process model: %s\n", strerror(-err));
@@ -402,12 +393,13 @@ static int start(struct live *l)
 		if (err)
 			return err;
 	}
+	l->fmt.places = &l->model.places;
 	err = install_handlers();
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
 		return err;
 	}
-	err = resolve_filter(l);
+	err = filter_resolve(&l->filter, o, l->cgroupfs.mount, &l->cgroups);
 	l->bad_filter = err == -EINVAL;
 	if (err)
 		return err;
@@ -449,7 +441,7 @@ static int finish(struct live *l, int *status)
 
 int live_run(const struct options *o)
 {
-	struct live l = { .opts = o };
+	struct live l = { .opts = o, .cgroupfs = { .root_fd = -1 } };
 	int err, status = 0;
 
 	stop_requested = dump_requested = 0;
@@ -477,6 +469,7 @@ int live_run(const struct options *o)
 	filter_free(&l.filter);
 	if (l.model_ready)
 		model_free(&l.model);
+	cgroupfs_close(&l.cgroupfs);
 	if (outbuf_close(&l.out) && !err)
 		err = -EIO;
 	if (l.bad_filter)
