@@ -404,15 +404,26 @@ static int container_setup(void **state)
 	return *state ? 0 : -1;
 }
 
+static void open_gate(const struct container *c)
+{
+	char go[96];
+	int fd;
+
+	snprintf(go, sizeof(go), "%s/rootfs/go", c->dir);
+	fd = open(go, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+}
+
 /* --container PREFIX: the container's processes, born after start, and nothing else. */
 static void container_by_prefix(void **state)
 {
 	const char *other[] = { harness_prog("prog_target"), "exit", "5", NULL };
 	struct container *cp = *state, c;
 	struct trace t;
-	char prefix[13], go[96];
+	char prefix[13];
 	pid_t b, shell;
-	int fd;
 
 	if (harness_unsupported() || container_start(cp, "read x < /go; /bin/true; exec sleep 30")) {
 		print_message("skipping: runc cannot start a container here\n");
@@ -423,11 +434,7 @@ static void container_by_prefix(void **state)
 	assert_int_equal(start(state, &t, (const char *[]){ "--container", prefix, NULL }), 0);
 	b = spawn(other, NULL);
 	wait_child(b);
-	snprintf(go, sizeof(go), "%s/rootfs/go", c.dir);
-	fd = open(go, O_WRONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "\n", 1), 1);
-	close(fd);
+	open_gate(&c);
 	shell = get_int(exec_of(&t, "/bin/true"), "pid");
 	assert_int_equal(get_int(only_event(&t, "fork", shell), "ppid"), c.init);
 	wait_event(&t, "reap", shell);
@@ -440,6 +447,45 @@ static void container_by_prefix(void **state)
 	wait_event(&t, "exit", c.init);
 	stop(&t);
 	assert_int_equal(events_of(&t, b), 0);
+	trace_free(&t);
+}
+
+/*
+ * zombies --container: the container's PID 1 never waits, so its children
+ * stay zombies, reported with it as their parent; a leak outside is not.
+ */
+static void container_zombies(void **state)
+{
+	const char *leak[] = { harness_prog("prog_target"), "leak", "1", "3", NULL };
+	struct container *c = *state;
+	struct trace t;
+	char prefix[13], buf[32] = "";
+	pid_t outside, outside_kid = 0;
+	json_t *zombies, *z;
+	size_t i;
+	int fd;
+
+	if (harness_unsupported() ||
+	    container_start(c, "read x < /go; /bin/true & /bin/true & exec sleep 30")) {
+		print_message("skipping: runc cannot start a container here\n");
+		skip();
+	}
+	snprintf(prefix, sizeof(prefix), "%.12s", c->id);
+	assert_int_equal(start(state, &t, (const char *[]){ "--container", prefix, "-z", "0.5", NULL }), 0);
+	outside = spawn(leak, &fd);
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	outside_kid = atoi(buf);
+	open_gate(c);
+	assert_non_null(trace_wait_nth(&t, "zombie", -1, 2));
+	wait_child(outside);
+	stop(&t);
+	zombies = trace_find(&t, "zombie", -1);
+	assert_int_equal(json_array_size(zombies), 2);
+	json_array_foreach(zombies, i, z)
+		assert_int_equal(get_int(z, "ppid"), c->init);
+	json_decref(zombies);
+	assert_int_equal(events_of(&t, outside_kid), 0);
 	trace_free(&t);
 }
 
@@ -590,6 +636,7 @@ int main(void)
 		cmocka_unit_test(uid_matches_after_setuid),
 		cmocka_unit_test(cgroup_and_below),
 		cmocka_unit_test_setup_teardown(container_by_prefix, container_setup, container_teardown),
+		cmocka_unit_test_setup_teardown(container_zombies, container_setup, container_teardown),
 		cmocka_unit_test(container_prefix_ambiguous_or_unknown),
 		cmocka_unit_test(commands_load_only_the_programs_they_need),
 	};
