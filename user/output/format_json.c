@@ -133,11 +133,14 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 	jw_u64(&w, "ppid", ev->ppid);
 	jw_cstr(&w, "comm", ev->comm);
 	jw_u64(&w, "start_ns", ev->start_ns);
+	format_json_place(&w, ev->cgroup_id, ev->pidns, ev->ns_pid, format_place(f, ev->place));
 	switch (ev->type) {
 	case PL_EV_FORK:
 		jw_bool(&w, "thread", ev->fork.thread);
 		jw_u64(&w, "parent_tid", ev->fork.parent_tid);
 		jw_u64(&w, "parent_start_ns", ev->fork.parent_start_ns);
+		if (ev->pidns && ev->pidns != PL_PIDNS_HOST)
+			jw_u64(&w, "ns_ppid", ev->fork.ns_ppid);
 		break;
 	case PL_EV_EXEC:
 		put_exec(&w, ev, f->max_args);
