@@ -29,7 +29,7 @@ for want in LogsDirectory=proclife Restart=on-failure NoNewPrivileges=yes Protec
 	ProtectHome=yes PrivateTmp=yes ProtectControlGroups=yes ProtectKernelModules=yes \
 	MemoryDenyWriteExecute=yes LockPersonality=yes \
 	"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" \
-	"SystemCallFilter=@system-service bpf perf_event_open"; do
+	"SystemCallFilter=@system-service bpf perf_event_open open_by_handle_at"; do
 	grep -qx "$want" "$unit" && ok "the unit sets $want" || not_ok "the unit sets $want"
 done
 
