@@ -7,14 +7,20 @@
  *   threads N         start N threads, join them, exit 0
  *   catch             handle SIGUSR1: write 'r' to fd 1 when ready, exit 0 after the signal
  *   sleep             wait to be killed (write 'r' to fd 1 when ready)
- *   orphan            fork a child that outlives us: print its pid, exit 0
+ *   orphan            fork a child that outlives us (until stdin ends): print its pid, exit 0
  *   rename NAME       set our comm to NAME (prctl), exit 0
  *   storm N           fork N children that exit at once, reaping each
- *   leak N SECS       fork N children that exit with 0..N-1 at once; print their
- *                     pids, reap none for SECS, then reap them all
- *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid, wait 1 s
+ *   leak N            fork N children that exit with 0..N-1 at once; print their
+ *                     pids, reap none until stdin ends, then reap them all
+ *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid,
+ *                     exit when stdin ends
  *   daemon            fork; the child calls setsid, forks a grandchild and exits;
- *                     print the grandchild's pid (it lives 1 s)
+ *                     print the grandchild's pid (it lives until stdin ends)
+ *   leader-exit N     start N threads that live until stdin ends; print our pid,
+ *                     then end the main thread alone (pthread_exit)
+ *
+ * "Until stdin ends": the test holds the write end of a pipe (spawn_held) and
+ * closes it once it has seen what it needs, so no timing is assumed.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +46,22 @@ static void *idle(void *arg)
 {
 	(void)arg;
 	usleep(20000);
+	return NULL;
+}
+
+/* Blocks until the test closes our stdin. */
+static void hold(void)
+{
+	char buf[64];
+
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void *held_thread(void *arg)
+{
+	(void)arg;
+	hold();
 	return NULL;
 }
 
@@ -96,7 +118,7 @@ int main(int argc, char **argv)
 		pid_t child = fork();
 
 		if (child == 0) {
-			usleep(300000);
+			hold();
 			_exit(0);
 		}
 		printf("%d\n", child);
@@ -115,7 +137,7 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc >= 4 && !strcmp(argv[1], "leak")) {
+	if (argc >= 3 && !strcmp(argv[1], "leak")) {
 		int n = atoi(argv[2]);
 
 		for (int i = 0; i < n; i++) {
@@ -126,7 +148,7 @@ int main(int argc, char **argv)
 			printf("%d\n", child);
 		}
 		fflush(stdout);
-		usleep(atof(argv[3]) * 1e6);
+		hold();
 		while (wait(NULL) > 0)
 			;
 		return 0;
@@ -140,7 +162,7 @@ int main(int argc, char **argv)
 			_exit(3);
 		printf("%d\n", child);
 		fflush(stdout);
-		sleep(1);
+		hold();
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "daemon")) {
@@ -154,7 +176,7 @@ int main(int argc, char **argv)
 			setsid();
 			grandchild = fork();
 			if (grandchild == 0) {
-				sleep(1);
+				hold();
 				_exit(0);
 			}
 			if (write(fds[1], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
@@ -166,6 +188,16 @@ int main(int argc, char **argv)
 		waitpid(child, NULL, 0);
 		printf("%d\n", grandchild);
 		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "leader-exit")) {
+		pthread_t t;
+
+		for (int i = 0, n = atoi(argv[2]); i < n; i++)
+			if (pthread_create(&t, NULL, held_thread, NULL))
+				return 107;
+		printf("%d\n", getpid());
+		fflush(stdout);
+		pthread_exit(NULL);
 	}
 	fprintf(stderr, "prog_target: unknown mode\n");
 	return 2;

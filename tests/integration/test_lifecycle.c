@@ -301,13 +301,13 @@ static void orphan_reaper(void **state, bool subreaper)
 	struct trace t;
 	json_t *ev;
 	pid_t pid, grandchild;
-	int fd;
+	int fd, hold;
 
 	if (start(state, &t, NULL))
 		skip();
 	if (subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	pid = spawn(argv, &fd);
+	pid = spawn_held(argv, &fd, &hold);
 	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
 	close(fd);
 	grandchild = atoi(buf);
@@ -316,6 +316,7 @@ static void orphan_reaper(void **state, bool subreaper)
 	if (subreaper) {
 		assert_string_equal(get_str(ev, "reaper_rule"), "subreaper");
 		assert_int_equal(get_int(ev, "reaper"), getpid());
+		close(hold);
 		assert_int_equal(wait_child(grandchild) & 0xffff, 0);
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 	} else {
@@ -324,6 +325,7 @@ static void orphan_reaper(void **state, bool subreaper)
 
 		assert_int_equal(get_int(ev, "reaper"), adopter);
 		assert_string_equal(get_str(ev, "reaper_rule"), adopter == 1 ? "init" : "subreaper");
+		close(hold);
 	}
 	ev = wait_event(&t, "exit", grandchild);
 	assert_int_equal(get_int(ev, "ppid"), subreaper ? getpid() : get_int(ev, "ppid"));

@@ -93,15 +93,9 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 static bool still_zombie(void *ctx, const struct proc *p)
 {
 	const struct live *l = ctx;
-	uint64_t ticks;
-	char state;
-	int err = procscan_state(PROC_ROOT, p->pid, &state, &ticks);
 
-	if (err == -ENOENT)
-		return false;
-	if (err)
-		return true;
-	return state == 'Z' && ticks == p->start_ns / l->model.table.tick_ns;
+	/* A read error keeps what the events said. */
+	return procscan_zombie(PROC_ROOT, p->pid, p->start_ns / l->model.table.tick_ns) != 0;
 }
 
 static void print_event(struct live *l, const struct pl_event *ev);
