@@ -186,10 +186,13 @@ static int check_lost(struct live *l, uint64_t now)
 	return 0;
 }
 
-/* The text tree, or in JSON a snapshot line. */
+/* The text tree, or in JSON a snapshot line: only zombies /proc still has. */
 static int dump_tree(struct live *l, uint64_t now)
 {
-	int err = tree_print(&l->fmt, &l->model, now);
+	int err;
+
+	model_confirm_zombies(&l->model, now);
+	err = tree_print(&l->fmt, &l->model, now);
 
 	if (err)
 		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
@@ -343,12 +346,15 @@ static int finish(struct live *l, int *status)
 	if (l->opts->command == CMD_TREE) {
 		model_tick(&l->model, now);
 		err = dump_tree(l, now);
-		if (!err)
-			err = flush_output(l);
 	}
-	if (l->opts->command == CMD_ZOMBIES && l->opts->check && model_leaked(&l->model))
-		*status = EXIT_LEAKED_ZOMBIES;
-	return err;
+	if (l->opts->command == CMD_ZOMBIES && l->opts->check) {
+		model_confirm_zombies(&l->model, now);
+		if (model_leaked(&l->model))
+			*status = EXIT_LEAKED_ZOMBIES;
+	}
+	/* Reaps known but whose events have not come: said now or never. */
+	model_flush_reaped(&l->model, now);
+	return err ? err : flush_output(l);
 }
 
 int live_run(const struct options *o)

@@ -17,7 +17,7 @@ int model_init(struct model *m, const struct model_opts *o)
 void model_free(struct model *m)
 {
 	proctable_free(&m->table);
-	m->zhead = m->ztail = m->rhead = m->rtail = NULL;
+	m->zhead = m->ztail = m->chead = m->ctail = m->rhead = m->rtail = NULL;
 }
 
 /* Whether p is one of its parent's unreaped children worth counting. */
@@ -36,14 +36,30 @@ static void set_parent(struct proc *p, uint32_t ppid, struct proc *parent)
 	p->ppid = ppid;
 }
 
-/*
- * A process is on at most one of the model's two lists, through the same
- * links: unreported zombies, or (PROC_REAPED) reaped ones awaiting their event.
- */
-static void list_unlink(struct proc **head, struct proc **tail, struct proc *p)
+static void list_ends(struct model *m, enum model_list which, struct proc ***head,
+		      struct proc ***tail)
 {
-	if (!p->zprev && *head != p)
+	switch (which) {
+	case MODEL_LIST_UNREPORTED:
+		*head = &m->zhead, *tail = &m->ztail;
+		break;
+	case MODEL_LIST_CONFIRM:
+		*head = &m->chead, *tail = &m->ctail;
+		break;
+	default:
+		*head = &m->rhead, *tail = &m->rtail;
+		break;
+	}
+}
+
+/* A process is on at most one of the model's lists, through the same links. */
+static void unlink_proc(struct model *m, struct proc *p)
+{
+	struct proc **head, **tail;
+
+	if (p->list == MODEL_LIST_NONE)
 		return;
+	list_ends(m, p->list, &head, &tail);
 	if (p->zprev)
 		p->zprev->znext = p->znext;
 	else
@@ -53,14 +69,23 @@ static void list_unlink(struct proc **head, struct proc **tail, struct proc *p)
 	else
 		*tail = p->zprev;
 	p->znext = p->zprev = NULL;
+	p->list = MODEL_LIST_NONE;
 }
 
-static void unlink_proc(struct model *m, struct proc *p)
+static void list_append(struct model *m, enum model_list which, struct proc *p)
 {
-	if (p->flags & PROC_REAPED)
-		list_unlink(&m->rhead, &m->rtail, p);
+	struct proc **head, **tail;
+
+	unlink_proc(m, p);
+	list_ends(m, which, &head, &tail);
+	p->list = which;
+	p->znext = NULL;
+	p->zprev = *tail;
+	if (*tail)
+		(*tail)->znext = p;
 	else
-		list_unlink(&m->zhead, &m->ztail, p);
+		*head = p;
+	*tail = p;
 }
 
 /* Exits arrive nearly in time order, so the walk from the tail is short. */
@@ -70,6 +95,7 @@ static void zlist_insert(struct model *m, struct proc *p)
 
 	while (after && after->exit_ns > p->exit_ns)
 		after = after->zprev;
+	p->list = MODEL_LIST_UNREPORTED;
 	p->zprev = after;
 	p->znext = after ? after->znext : m->zhead;
 	if (p->znext)
@@ -91,8 +117,12 @@ static void make_zombie(struct model *m, struct proc *p, uint64_t exit_ns, bool 
 		p->flags |= PROC_AUTOREAP;
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies++;
-	if (counts_as_zombie(p) && !(p->flags & PROC_REPORTED))
+	if (counts_as_zombie(p) && !(p->flags & PROC_REPORTED)) {
 		zlist_insert(m, p);
+	} else {
+		p->confirmed_ns = exit_ns;
+		list_append(m, MODEL_LIST_CONFIRM, p);
+	}
 }
 
 static void make_alive(struct model *m, struct proc *p)
@@ -109,16 +139,9 @@ static void mark_reaped(struct model *m, struct proc *p, uint64_t now_ns)
 {
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies--;
-	unlink_proc(m, p);
 	p->flags |= PROC_REAPED;
 	p->reaped_ns = now_ns;
-	p->znext = NULL;
-	p->zprev = m->rtail;
-	if (m->rtail)
-		m->rtail->znext = p;
-	else
-		m->rhead = p;
-	m->rtail = p;
+	list_append(m, MODEL_LIST_REAPED, p);
 }
 
 static void forget(struct model *m, struct proc *p)
@@ -346,6 +369,27 @@ static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
 		m->sink.inferred_reap(m->sink.ctx, &ev);
 }
 
+static bool gone_from_proc(struct model *m, const struct proc *p)
+{
+	return m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p);
+}
+
+/* Zombies with no deadline left: a few, least recently confirmed first. */
+static void confirm_old_zombies(struct model *m, uint64_t now_ns)
+{
+	struct proc *p;
+
+	for (int n = 0; n < MODEL_CONFIRM_BATCH && (p = m->chead) &&
+			(int64_t)(now_ns - p->confirmed_ns) >= MODEL_CONFIRM_INTERVAL_NS; n++) {
+		if (gone_from_proc(m, p)) {
+			mark_reaped(m, p, now_ns);
+		} else {
+			p->confirmed_ns = now_ns;
+			list_append(m, MODEL_LIST_CONFIRM, p);
+		}
+	}
+}
+
 void model_tick(struct model *m, uint64_t now_ns)
 {
 	struct proc *p;
@@ -358,17 +402,39 @@ void model_tick(struct model *m, uint64_t now_ns)
 			.age_ns = (int64_t)(now_ns - p->exit_ns),
 		};
 
-		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
+		if (gone_from_proc(m, p)) {
 			mark_reaped(m, p, now_ns);
 			continue;
 		}
-		unlink_proc(m, p);
 		p->flags |= PROC_REPORTED;
+		p->confirmed_ns = now_ns;
+		list_append(m, MODEL_LIST_CONFIRM, p);
 		if (m->sink.zombie)
 			m->sink.zombie(m->sink.ctx, &z);
 	}
+	if (m->sink.still_zombie)
+		confirm_old_zombies(m, now_ns);
 	while ((p = m->rhead) && (int64_t)(now_ns - p->reaped_ns) >= MODEL_REAP_GRACE_NS)
 		infer_reap(m, p, now_ns);
+}
+
+void model_confirm_zombies(struct model *m, uint64_t now_ns)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	if (!m->sink.still_zombie)
+		return;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_REAPED) && gone_from_proc(m, p))
+			mark_reaped(m, p, now_ns);
+}
+
+void model_flush_reaped(struct model *m, uint64_t now_ns)
+{
+	while (m->rhead)
+		infer_reap(m, m->rhead, now_ns);
 }
 
 size_t model_leaked(const struct model *m)
@@ -379,7 +445,7 @@ size_t model_leaked(const struct model *m)
 
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		n += p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED);
+		n += p->state == PROC_ZOMBIE && (p->flags & (PROC_REPORTED | PROC_REAPED)) == PROC_REPORTED;
 	return n;
 }
 
@@ -407,6 +473,12 @@ static struct proc *find_seeded(struct model *m, const struct model_seed *s)
 int model_seed_add(struct model *m, const struct model_seed *s)
 {
 	struct proc *p = find_seeded(m, s);
+	/* A scan sees a zombie, not when it exited: what the model knew stays. */
+	bool keep_exit = p && p->state == PROC_ZOMBIE && s->zombie && !s->exit_seen;
+	uint64_t exit_ns = keep_exit ? p->exit_ns : s->exit_ns;
+	bool exit_seen = keep_exit ? p->flags & PROC_EXIT_SEEN : s->exit_seen;
+	bool autoreap = keep_exit ? p->flags & PROC_AUTOREAP : s->autoreap;
+	int status = keep_exit && exit_seen ? p->status : s->status;
 
 	if (!p) {
 		p = proctable_add(&m->table, s->pid, s->start_ns);
@@ -435,23 +507,24 @@ int model_seed_add(struct model *m, const struct model_seed *s)
 		make_alive(m, p);
 	p->nthreads = s->nthreads ? s->nthreads : 1;
 	if (s->zombie) {
-		p->status = s->status;
-		if (s->exit_seen)
+		p->status = status;
+		if (exit_seen)
 			p->flags |= PROC_EXIT_SEEN;
-		make_zombie(m, p, s->exit_ns, s->autoreap);
+		make_zombie(m, p, exit_ns, autoreap);
 	}
 	return 0;
 }
 
-void model_seed_end(struct model *m)
+void model_seed_end(struct model *m, uint64_t now_ns)
 {
 	struct proctable_iter it;
 	struct proc *p;
 
+	/* Gone while the model was not looking: reaped, and it says so. */
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
 		if (!(p->flags & PROC_SEEDED))
-			forget(m, p);
+			infer_reap(m, p, now_ns);
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it))) {
 		p->flags &= ~PROC_SEEDED;

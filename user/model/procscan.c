@@ -213,7 +213,7 @@ int procscan_run(struct model *m, const char *root, struct procscan_stats *st)
 		if (parse_pid(de->d_name, &pid))
 			err = scan_one(m, dirfd(dir), de->d_name, pid, st);
 	}
-	model_seed_end(m);
+	model_seed_end(m, boottime_now_ns());
 	closedir(dir);
 	return err;
 }

@@ -426,7 +426,7 @@ static int apply_snapshot(struct replay *r, json_t *o, uint64_t now_ns, struct w
 	model_seed_begin(r->model);
 	for (i = 0; i < n && !err; i++)
 		err = model_seed_add(r->model, &seeds[i]);
-	model_seed_end(r->model);
+	model_seed_end(r->model, now_ns);
 	free(seeds);
 	return err;
 }

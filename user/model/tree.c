@@ -48,6 +48,12 @@ static size_t index_of(const struct forest *fo, const struct proc *p)
 	return hit ? (size_t)(hit - fo->procs) : fo->n;
 }
 
+/* Reaped, its free still to come: /proc no longer has it, nor does any view. */
+static bool shown(const struct proc *p)
+{
+	return !(p->flags & PROC_REAPED);
+}
+
 static int forest_build(struct forest *fo, const struct model *m)
 {
 	struct proctable_iter it;
@@ -67,7 +73,9 @@ static int forest_build(struct forest *fo, const struct model *m)
 	i = 0;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		fo->procs[i++] = p;
+		if (shown(p))
+			fo->procs[i++] = p;
+	fo->n = n = i;
 	qsort(fo->procs, n, sizeof(*fo->procs), by_key);
 	/* cursor[] first holds each parent's index, then where its next child goes. */
 	for (i = 0; i < n; i++)
@@ -287,7 +295,7 @@ int tree_print_zombies(struct formatter *f, const struct model *m, uint64_t now_
 		return -ENOMEM;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP) &&
+		if (p->state == PROC_ZOMBIE && shown(p) && !(p->flags & PROC_AUTOREAP) &&
 		    (int64_t)(now_ns - p->exit_ns) >= m->zombie_age_ns)
 			z[nz++] = p;
 	qsort(z, nz, sizeof(*z), by_exit);
