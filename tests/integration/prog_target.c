@@ -16,6 +16,10 @@
  *                     exit when stdin ends
  *   daemon            fork; the child calls setsid, forks a grandchild and exits;
  *                     print the grandchild's pid (it lives until stdin ends)
+ *   execs N           N times: fork a child that execs "prog_target exit 0", reap it
+ *   threaded N        fork N children of 4 threads each (3 started and joined), reap them
+ *   orphans N         N double forks: the child exits at once, so does the grandchild,
+ *                     which its new parent (init or a subreaper) must reap
  *   leader-exit N     start N threads that live until stdin ends; print our pid,
  *                     then end the main thread alone (pthread_exit)
  *
@@ -187,6 +191,51 @@ int main(int argc, char **argv)
 			return 106;
 		waitpid(child, NULL, 0);
 		printf("%d\n", grandchild);
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "execs")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0) {
+				char *args[] = { self, "exit", "0", NULL };
+
+				execv("/proc/self/exe", args);
+				_exit(100);
+			}
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "threaded")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			if (fork() == 0) {
+				pthread_t t[3];
+
+				for (int j = 0; j < 3; j++)
+					pthread_create(&t[j], NULL, idle, NULL);
+				for (int j = 0; j < 3; j++)
+					pthread_join(t[j], NULL);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "orphans")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0) {
+				if (fork() == 0)
+					_exit(0);
+				_exit(0);
+			}
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "leader-exit")) {

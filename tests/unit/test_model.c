@@ -548,6 +548,25 @@ static void test_resync_says_reaps_and_keeps_exits(void **state)
 	assert_int_equal(w->rec.zombies[0].age_ns, 5 * SEC);
 }
 
+/*
+ * A child's exit races its parent's: its event, queued after the parent's
+ * exit, names the parent the kernel took it from. It stays with init.
+ */
+static void test_child_event_names_exited_parent(void **state)
+{
+	struct world *w = *state;
+	struct proc *init = find(w, 1, INIT_START);
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "a"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "b"));
+	apply(w, ev_exit(3 * SEC, 20, 1 * SEC, 10, 20, true, 0, 1, PL_REAPER_INIT));
+	apply(w, ev_exit(3 * SEC + 1, 30, 2 * SEC, 20, 30, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(find(w, 30, 2 * SEC)->ppid, 1);
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_int_equal(init->nzombies, 1);
+	assert_int_equal(find(w, 20, 1 * SEC)->nzombies, 0);
+}
+
 /* sh -> A -> B; A exits at once and sh reaps it: B, the daemon, goes to init. */
 static void test_double_fork_daemon(void **state)
 {
@@ -844,6 +863,7 @@ int main(void)
 		T(test_event_corrects_parent),
 		T(test_seed_then_held_events),
 		T(test_reseed_keeps_report),
+		T(test_child_event_names_exited_parent),
 		T(test_untraced_frees_are_retired),
 		T(test_zombies_confirmed_before_shown),
 		T(test_confirmation_is_bounded),

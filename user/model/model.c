@@ -179,11 +179,21 @@ static struct proc *get_or_add(struct model *m, const struct pl_event *ev)
 	return p;
 }
 
-/* Every event names the real parent: it corrects what lost events left stale. */
+/*
+ * Every event names the real parent: it corrects what lost events left
+ * stale. But a child's event can race its parent's exit and name the parent
+ * the kernel is taking it from; a process that has exited has no children.
+ */
 static void sync_parent(struct model *m, struct proc *p, uint32_t ppid)
 {
-	if (p->ppid != ppid)
-		set_parent(p, ppid, proctable_find_pid(&m->table, ppid));
+	struct proc *parent;
+
+	if (p->ppid == ppid)
+		return;
+	parent = proctable_find_pid(&m->table, ppid);
+	if (parent && parent->state == PROC_ZOMBIE)
+		return;
+	set_parent(p, ppid, parent);
 }
 
 /* The scan read p at seen_ns: a count change stamped earlier is already in it. */
