@@ -118,7 +118,7 @@ static void test_text_tree(void **state)
 		"|       `-- 22 worker\n"
 		"`-- 30 daemon (orphan of 23, adopted by init)\n"
 		"2 kthreadd\n"
-		"`-- 3 kworker\\x0a0 <zombie 6.000 s since start-up>\n");
+		"`-- 3 kworker\\x0a0 <zombie for more than 6.000 s (age unknown: older than proclife)>\n");
 }
 
 static void test_zombie_table(void **state)

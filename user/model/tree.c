@@ -102,12 +102,15 @@ static void put_label(struct outbuf *ob, const struct proc *p, uint64_t now_ns)
 	format_text_safe(ob, p->comm, strlen(p->comm));
 	if (p->state == PROC_ALIVE && p->nthreads > 1)
 		outbuf_printf(ob, " {%u threads}", p->nthreads);
-	if (p->state == PROC_ZOMBIE) {
+	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN)) {
 		outbuf_puts(ob, " <zombie ");
 		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
-		if (!(p->flags & PROC_EXIT_SEEN))
-			outbuf_puts(ob, " since start-up");
 		outbuf_putc(ob, '>');
+	} else if (p->state == PROC_ZOMBIE) {
+		/* Its exit predates the scan: only a lower bound is known. */
+		outbuf_puts(ob, " <zombie for more than ");
+		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
+		outbuf_puts(ob, " (age unknown: older than proclife)>");
 	}
 	if (!(p->flags & PROC_ORPHAN))
 		return;
