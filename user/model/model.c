@@ -8,6 +8,7 @@ int model_init(struct model *m, const struct model_opts *o)
 		return -EINVAL;
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
+		.count_thread_forks = !o->thread_exits_optional,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
@@ -236,7 +237,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 
 	if (!p)
 		return -ENOMEM;
-	if (newer_than_scan(p, ev))
+	if (m->count_thread_forks && newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
 }
@@ -319,6 +320,7 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	sync_parent(m, p, ev->ppid);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
+		m->count_thread_forks = true;
 		if (newer_than_scan(p, ev) && p->nthreads > 1)
 			p->nthreads--;
 		return 0;

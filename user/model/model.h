@@ -61,6 +61,12 @@ struct model_opts {
 	int64_t zombie_age_ns;	/* a zombie older than this is leaked */
 	long clk_tck;		/* sysconf(_SC_CLK_TCK): the unit of /proc start times */
 	struct model_sink sink;	/* either callback may be NULL */
+	/*
+	 * The events may lack threads' exits (a trace recorded without
+	 * --threads): thread forks are then not counted until a thread's exit
+	 * shows the events have them, so counts never only grow.
+	 */
+	bool thread_exits_optional;
 };
 
 /*
@@ -93,6 +99,7 @@ struct model {
 	struct proc *chead, *ctail;	/* other zombies, least recently confirmed first */
 	struct proc *rhead, *rtail;	/* PROC_REAPED, awaiting their reap event, oldest first */
 	uint64_t inferred_reaps;
+	bool count_thread_forks;	/* thread exits are in the events */
 	int64_t zombie_age_ns;
 	long clk_tck;
 	struct model_sink sink;

@@ -471,7 +471,7 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 		fail(w, "\"time\" is not an RFC 3339 time");
 		goto out;
 	}
-	if (r->until_ns && ts > r->until_ns) {
+	if (r->until_given && ts > r->until_ns) {
 		err = LINE_STOP;
 		goto out;
 	}
@@ -536,7 +536,7 @@ int replay_run(struct replay *r, FILE *in)
 	free(line);
 	if (err)
 		return err;
-	if (r->until_ns)
+	if (r->until_given)
 		r->now_ns = r->until_ns;
 	model_tick(r->model, r->now_ns);
 	return r->bad ? 1 : 0;
