@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli.h"
 #include "proclife.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "replay.h"
 
@@ -30,6 +31,9 @@ static const char usage[] =
 "  -o, --output FILE        write to FILE instead of standard output\n"
 "  -T, --threads            also print the exit of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
+"      --metrics [ADDR:]PORT\n"
+"                           serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                           (only PORT: on 127.0.0.1; [ADDR]:PORT for IPv6)\n"
 "\n"
 "Model:\n"
 "  -z, --zombie-age SECONDS a zombie unreaped for longer is leaked (default 5)\n"
@@ -173,6 +177,16 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'B':
 		o->btf_path = arg;
 		return 0;
+	case 'M': {
+		struct sockaddr_storage sa;
+		socklen_t len;
+
+		if (metrics_parse_addr(arg, &sa, &len))
+			return bad("metrics address", arg,
+				   "expected PORT, ADDR:PORT or [ADDR]:PORT with a numeric address");
+		o->metrics_addr = arg;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -228,6 +242,10 @@ static int check_combination(const struct options *o)
 	    only_for("--at", o->at_given, CMD_REPLAY, o) ||
 	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
 		return -1;
+	if (o->metrics_addr && o->command == CMD_REPLAY) {
+		fprintf(stderr, "proclife: --metrics is for the live commands\n");
+		return -1;
+	}
 	if (o->snapshot_ns && !o->json) {
 		fprintf(stderr, "proclife: --snapshot needs --json\n");
 		return -1;
@@ -263,6 +281,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "check", no_argument, NULL, 'C' },
 		{ "zombies", no_argument, NULL, 'Z' },
 		{ "at", required_argument, NULL, 'W' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },

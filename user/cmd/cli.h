@@ -23,6 +23,7 @@ struct options {
 	const char *output;	/* NULL: standard output */
 	const char *btf_path;
 	const char *replay_path;	/* "-": standard input */
+	const char *metrics_addr;	/* serve /metrics there; NULL: no server */
 	double duration;	/* seconds; 0: until interrupted */
 	size_t ringbuf_size;
 	uint32_t arg_bytes;

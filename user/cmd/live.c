@@ -7,6 +7,7 @@
 #include "event.h"
 #include "format.h"
 #include "live.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "outbuf.h"
 #include "procscan.h"
@@ -31,11 +32,11 @@ struct live {
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
-	uint64_t malformed;
-	uint64_t lost;
 	bool resync_pending;
 	uint64_t last_resync_ns;
 	uint64_t next_snapshot_ns;
+	struct metrics_counts stats;		/* every event, whatever is printed; losses */
+	struct metrics_server *metrics;		/* NULL without --metrics */
 };
 
 /* Set by signal handlers, read by the loop: the only state a handler may share. */
@@ -73,6 +74,7 @@ static void on_zombie(void *ctx, const struct model_zombie *z)
 {
 	struct live *l = ctx;
 
+	l->stats.leaked_reports++;
 	if (l->opts->command == CMD_TREE)
 		return;
 	report_zombie(&l->fmt, z);
@@ -83,6 +85,7 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 {
 	struct live *l = ctx;
 
+	l->stats.orphans[o->rule]++;
 	if (l->opts->command != CMD_TRACE)
 		return;
 	report_orphan(&l->fmt, o);
@@ -132,9 +135,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	int err;
 
 	if (event_decode(data, size, &ev)) {
-		l->malformed++;
+		l->stats.malformed++;
 		return 0;
 	}
+	l->stats.events[ev.type]++;
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -173,9 +177,9 @@ static int check_lost(struct live *l, uint64_t now)
 
 	if (err)
 		return err;
-	if (total > l->lost) {
-		format_lost(&l->fmt, now, total - l->lost);
-		l->lost = total;
+	if (total > l->stats.lost) {
+		format_lost(&l->fmt, now, total - l->stats.lost);
+		l->stats.lost = total;
 		l->resync_pending = true;
 	}
 	if (l->resync_pending && now - l->last_resync_ns >= RESYNC_INTERVAL_NS) {
@@ -228,12 +232,27 @@ static int housekeeping(struct live *l)
 		dump_requested = 0;
 		err = dump_tree(l, now);
 	}
+	if (!err && l->metrics) {
+		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
+		metrics_server_run(l->metrics);
+	}
 	return err ? err : flush_output(l);
 }
 
 static int poll_once(struct live *l, int timeout_ms)
 {
-	int err = tracer_poll(l->tracer, timeout_ms);
+	int err = 0;
+
+	/* A scrape wakes the loop as records do; it is answered after they are applied. */
+	if (l->metrics) {
+		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
+		if (err) {
+			fprintf(stderr, "proclife: cannot wait for events: %s\n", strerror(-err));
+			return err;
+		}
+		timeout_ms = 0;
+	}
+	err = tracer_poll(l->tracer, timeout_ms);
 
 	if (l->err)
 		return l->err;
@@ -283,10 +302,10 @@ static void print_summary(const struct live *l)
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
 		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
-		(unsigned long long)l->lost, (unsigned long long)l->model.inferred_reaps);
-	if (l->malformed)
+		(unsigned long long)l->stats.lost, (unsigned long long)l->model.inferred_reaps);
+	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
-			(unsigned long long)l->malformed);
+			(unsigned long long)l->stats.malformed);
 }
 
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
@@ -315,6 +334,11 @@ static int start(struct live *l)
 		return err;
 	}
 	l->model_ready = true;
+	if (o->metrics_addr) {
+		err = metrics_server_start(&l->metrics, o->metrics_addr, &l->model, &l->stats);
+		if (err)
+			return err;
+	}
 	err = install_handlers();
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
@@ -382,6 +406,7 @@ int live_run(const struct options *o)
 	if (err > 0)
 		err = 0;
 
+	metrics_server_stop(l.metrics);
 	tracer_destroy(l.tracer);
 	if (l.model_ready)
 		model_free(&l.model);
