@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define PL_ABI_VERSION 1
+#define PL_ABI_VERSION 2
 
 #define PL_COMM_LEN 16
 /* Capture limits of the exec event's variable tail; both must be powers of 2. */
@@ -37,10 +37,22 @@ struct pl_header {
 	__u32 pid;	/* tgid of the process the event is about */
 	__u32 tid;
 	__u32 ppid;	/* tgid of its real parent */
-	__u16 type;	/* enum pl_event_type */
+	__u8 type;	/* enum pl_event_type */
+	__u8 flags;	/* PL_HDR_* */
 	__u16 size;	/* whole record, header included */
 	char comm[PL_COMM_LEN];
+	/* Read at event time: the cgroup may be gone when user space looks. */
+	__u64 cgroup_id;	/* cgroup v2 id (kernfs node id) */
+	__u32 pidns;	/* inode number of the process's pid namespace; 0 once reaped */
+	__u32 ns_pid;	/* its tgid inside that namespace; 0 once reaped */
 };
+
+/*
+ * Under a filter: the process is outside it, but the model needs the event
+ * (it is the parent of a process inside, or an exited child of one), so it is
+ * applied and not printed.
+ */
+#define PL_HDR_CONTEXT 0x1
 
 #define PL_FORK_THREAD 0x1
 
@@ -49,6 +61,8 @@ struct pl_fork {
 	__u64 parent_start_ns;
 	__u32 parent_tid;	/* the thread that is the child's real_parent */
 	__u32 flags;		/* PL_FORK_* */
+	__u32 ns_ppid;		/* the parent's tgid in the child's pid namespace; 0 outside it */
+	__u32 pad;
 };
 
 #define PL_EXEC_ARGS_TRUNCATED 0x1
@@ -72,6 +86,12 @@ enum pl_reaper_rule {
 	PL_REAPER_THREAD = 1,	/* a live sibling thread: the process stays the parent */
 	PL_REAPER_SUBREAPER = 2,
 	PL_REAPER_INIT = 3,	/* the init of the pid namespace */
+	/*
+	 * The pid namespace is dying with its init (zap_pid_ns_processes): the
+	 * kernel kills the rest, and children stay with the dying init, which
+	 * reaps them. reaper is that init; nothing is orphaned.
+	 */
+	PL_REAPER_PIDNS_DYING = 4,
 };
 
 #define PL_EXIT_THREAD 0x1		/* one thread ended; the process lives on */
@@ -104,6 +124,13 @@ struct pl_signal {
 	__u32 sender_pid;	/* generate: current's tgid; deliver: si_pid */
 	__u32 sender_tid;
 	char sender_comm[PL_COMM_LEN];	/* generate only */
+};
+
+/* Written by the seed_filter iterator: a process inside the filters. */
+struct pl_seed {
+	__u32 pid;
+	__u32 pad;
+	__u64 start_ns;
 };
 
 #endif

@@ -127,8 +127,17 @@ static void exit_seeds(void)
 	e.reaper_rule = PL_REAPER_THREAD;
 	e.flags = PL_EXIT_THREAD;
 	put("decode", "exit-thread", &e, sizeof(e));
+	/* A container's init dies, and its pid namespace with it. */
+	e.h.pidns = 4026532179U;
+	e.h.ns_pid = 1;
+	e.h.cgroup_id = 804;
+	e.status = 9;
+	e.reaper = 4242;
+	e.reaper_rule = PL_REAPER_PIDNS_DYING;
+	e.flags = 0;
+	put("decode", "exit-pidns-dying", &e, sizeof(e));
 	/* A rule that does not exist. */
-	e.reaper_rule = PL_REAPER_INIT + 1;
+	e.reaper_rule = PL_REAPER_PIDNS_DYING + 1;
 	put("decode", "exit-bad-rule", &e, sizeof(e));
 }
 

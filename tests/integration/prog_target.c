@@ -24,6 +24,9 @@
  *                     which its new parent (init or a subreaper) must reap
  *   leader-exit N     start N threads that live until stdin ends; print our pid,
  *                     then end the main thread alone (pthread_exit)
+ *   gate MODE ...     write 'r' to fd 1 when ready; after SIGUSR1, run MODE ...
+ *   tree              fork a child that forks a grandchild, which execs
+ *                     "prog_target exit 3"; print "c PID" and "g PID"; reap both
  *
  * "Until stdin ends": the test holds the write end of a pipe (spawn_held) and
  * closes it once it has seen what it needs, so no timing is assumed.
@@ -266,6 +269,40 @@ int main(int argc, char **argv)
 		printf("%d\n", getpid());
 		fflush(stdout);
 		pthread_exit(NULL);
+	}
+	if (argc >= 3 && !strcmp(argv[1], "gate")) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		signal(SIGUSR1, on_usr1);
+		if (write(1, "r", 1) != 1)
+			return 102;
+		while (!caught)
+			sigsuspend(&none);
+		/* By its path, so that it keeps its name. */
+		argv[1] = self;
+		execv(self, argv + 1);
+		return 100;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "tree")) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			pid_t grandchild = fork();
+
+			if (grandchild == 0) {
+				char *exit3[] = { self, "exit", "3", NULL };
+
+				execv("/proc/self/exe", exit3);
+				_exit(100);
+			}
+			dprintf(1, "g %d\n", grandchild);
+			waitpid(grandchild, NULL, 0);
+			_exit(0);
+		}
+		dprintf(1, "c %d\n", child);
+		waitpid(child, NULL, 0);
+		return 0;
 	}
 	fprintf(stderr, "prog_target: unknown mode\n");
 	return 2;

@@ -35,6 +35,9 @@ static void header(enum pl_event_type type, size_t size)
 	rec.h.type = type;
 	rec.h.size = size;
 	memcpy(rec.h.comm, "worker", 7);
+	rec.h.cgroup_id = 0x100000324ULL;
+	rec.h.pidns = 4026532179U;
+	rec.h.ns_pid = 7;
 }
 
 static void assert_header_fields(const struct pl_event *ev, enum pl_event_type type)
@@ -46,6 +49,10 @@ static void assert_header_fields(const struct pl_event *ev, enum pl_event_type t
 	assert_int_equal(ev->tid, 4243);
 	assert_int_equal(ev->ppid, 1);
 	assert_string_equal(ev->comm, "worker");
+	assert_false(ev->context);
+	assert_int_equal(ev->cgroup_id, 0x100000324ULL);
+	assert_int_equal(ev->pidns, 4026532179U);
+	assert_int_equal(ev->ns_pid, 7);
 }
 
 static void assert_rejected(size_t size)
@@ -80,8 +87,10 @@ static void test_fork(void **state)
 	rec.fork.parent_start_ns = 12345;
 	rec.fork.parent_tid = 77;
 	rec.fork.flags = 0;
+	rec.fork.ns_ppid = 1;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_header_fields(&ev, PL_EV_FORK);
+	assert_int_equal(ev.fork.ns_ppid, 1);
 	assert_int_equal(ev.fork.parent_start_ns, 12345);
 	assert_int_equal(ev.fork.parent_tid, 77);
 	assert_false(ev.fork.thread);
@@ -89,6 +98,20 @@ static void test_fork(void **state)
 	rec.fork.flags = PL_FORK_THREAD;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_true(ev.fork.thread);
+}
+
+/* Under a filter, the kernel flags what the model needs from outside it. */
+static void test_context_flag(void **state)
+{
+	struct pl_event ev;
+
+	(void)state;
+	header(PL_EV_REAP, sizeof(struct pl_reap));
+	rec.h.flags = PL_HDR_CONTEXT;
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_reap), &ev), 0);
+	assert_true(ev.context);
+	rec.h.flags = PL_HDR_CONTEXT << 1;
+	assert_rejected(sizeof(struct pl_reap));
 }
 
 static void test_exec(void **state)
@@ -391,7 +414,7 @@ static void test_reject_exec_lengths_over_limits(void **state)
 
 static void test_reject_bad_reaper_rule(void **state)
 {
-	static const uint32_t rules[] = { PL_REAPER_INIT + 1, 100, UINT32_MAX };
+	static const uint32_t rules[] = { PL_REAPER_PIDNS_DYING + 1, 100, UINT32_MAX };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -547,6 +570,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_context_flag),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_limits),
 		cmocka_unit_test(test_exit),

@@ -327,6 +327,21 @@ static void test_parse_time(void **state)
 	assert_int_equal(replay_parse_time("", &ns), -EINVAL);
 }
 
+static void assert_place_equal(const struct place *a, const struct place *b)
+{
+	assert_int_equal(a->cgroup_id, b->cgroup_id);
+	assert_int_equal(a->pidns, b->pidns);
+	assert_int_equal(a->in_container, b->in_container);
+	if (b->cgroup)
+		assert_string_equal(a->cgroup, b->cgroup);
+	else
+		assert_null(a->cgroup);
+	if (b->in_container) {
+		assert_string_equal(a->ctr.id, b->ctr.id);
+		assert_string_equal(a->ctr.runtime, b->ctr.runtime);
+	}
+}
+
 /* What tree_snapshot_json writes, a replay reads back into the same model. */
 static void test_snapshot_round_trip(void **state)
 {
@@ -335,7 +350,7 @@ static void test_snapshot_round_trip(void **state)
 	struct recorder rec2;
 	struct wallclock clock = { .boot_to_real_ns = 0, .cached_sec = -1 };
 	struct outbuf ob;
-	struct formatter f = { .ob = &ob, .clock = &clock, .json = true };
+	struct formatter f = { .ob = &ob, .clock = &clock, .json = true, .places = &w->m.places };
 	struct proctable_iter it;
 	struct proc *p;
 	FILE *tmp = tmpfile();
@@ -350,8 +365,18 @@ static void test_snapshot_round_trip(void **state)
 	};
 
 	assert_non_null(tmp);
-	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		/* 20 and its child run in a container, 20 as its pid namespace's init. */
+		if (evs[i].pid >= 20) {
+			evs[i].cgroup_id = 804;
+			evs[i].pidns = 4026532179U;
+			evs[i].ns_pid = evs[i].pid == 20 ? 1 : 2;
+			model_place(&w->m, &evs[i]);
+			places_set_path(&w->m.places, evs[i].place, "/docker/"
+					"89daa40e20871ab58d6e9cade3a175b34dc73388671c414c6f644edfc94a8011");
+		}
 		assert_int_equal(model_apply(&w->m, &evs[i]), 0);
+	}
 	assert_int_equal(outbuf_init(&ob, fileno(tmp), 4096), 0);
 	assert_int_equal(tree_snapshot_json(&f, &w->m, T0 + 2 * SEC), 0);
 	assert_int_equal(outbuf_flush(&ob), 0);
@@ -380,6 +405,8 @@ static void test_snapshot_round_trip(void **state)
 				 p->flags & (PROC_ORPHAN | PROC_EXIT_SEEN));
 		assert_int_equal(q->orphan_ppid, p->orphan_ppid);
 		assert_int_equal(q->orphan_rule, p->orphan_rule);
+		assert_place_equal(places_get(&copy.places, q->place), places_get(&w->m.places, p->place));
+		assert_int_equal(q->ns_pid, p->place ? p->ns_pid : 0);
 		if (p->state == PROC_ZOMBIE) {
 			assert_int_equal(q->exit_ns, p->exit_ns);
 			assert_int_equal(q->status, p->status);

@@ -6,18 +6,27 @@ int model_init(struct model *m, const struct model_opts *o)
 {
 	if (o->clk_tck <= 0 || o->clk_tck > 1000000000 || o->zombie_age_ns < 0)
 		return -EINVAL;
+	int err;
+
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
 		.count_thread_forks = !o->thread_exits_optional,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
-	return proctable_init(&m->table, 1000000000 / o->clk_tck);
+	err = places_init(&m->places, o->cgroups);
+	if (err)
+		return err;
+	err = proctable_init(&m->table, 1000000000 / o->clk_tck);
+	if (err)
+		places_free(&m->places);
+	return err;
 }
 
 void model_free(struct model *m)
 {
 	proctable_free(&m->table);
+	places_free(&m->places);
 	m->zhead = m->ztail = m->chead = m->ctail = m->rhead = m->rtail = NULL;
 }
 
@@ -153,6 +162,20 @@ static void forget(struct model *m, struct proc *p)
 	proctable_del(&m->table, p);
 }
 
+static bool outside(const struct proc *p)
+{
+	return p->flags & PROC_OUTSIDE;
+}
+
+/* The kernel flags the events of processes outside the filters. */
+static void mark_filter(struct proc *p, const struct pl_event *ev)
+{
+	if (ev->context)
+		p->flags |= PROC_OUTSIDE;
+	else
+		p->flags &= ~PROC_OUTSIDE;
+}
+
 static void set_comm(struct proc *p, const char *comm)
 {
 	size_t n = strnlen(comm, PL_COMM_LEN);
@@ -178,6 +201,22 @@ static struct proc *get_or_add(struct model *m, const struct pl_event *ev)
 	set_comm(p, ev->comm);
 	set_parent(p, ev->ppid, proctable_find_pid(&m->table, ev->ppid));
 	return p;
+}
+
+void model_place(struct model *m, struct pl_event *ev)
+{
+	if (ev->type == PL_EV_REAP && !ev->pidns)
+		return;
+	ev->place = places_intern(&m->places, ev->cgroup_id, ev->pidns);
+}
+
+/* A process moves between cgroups (a container's init is put in its own before exec). */
+static void set_place(struct proc *p, const struct pl_event *ev)
+{
+	if (!ev->place)
+		return;
+	p->place = ev->place;
+	p->ns_pid = ev->ns_pid;
 }
 
 /*
@@ -226,6 +265,8 @@ static int apply_fork(struct model *m, const struct pl_event *ev)
 			memcpy(p->filename, parent->filename, sizeof(p->filename));
 	}
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	p->ptid = ev->fork.parent_tid;
 	set_parent(p, ev->ppid, parent);
 	return 0;
@@ -237,6 +278,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 
 	if (!p)
 		return -ENOMEM;
+	mark_filter(p, ev);
 	if (m->count_thread_forks && newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
@@ -250,6 +292,8 @@ static int apply_exec(struct model *m, const struct pl_event *ev)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	proctable_set_filename(p, ev->exec.filename, ev->exec.filename_len);
 	/* execve ends every other thread; the caller, if not the leader, takes the pid. */
 	if (newer_than_scan(p, ev))
@@ -274,7 +318,7 @@ static void emit_orphan(struct model *m, const struct proc *c, const struct proc
 		.ts_ns = ev->ts_ns,
 	};
 
-	if (m->sink.orphan)
+	if (m->sink.orphan && !outside(c))
 		m->sink.orphan(m->sink.ctx, &o);
 }
 
@@ -302,7 +346,8 @@ static void adopt_children(struct model *m, struct proc *p, const struct pl_even
 			set_parent(c, ev->exit.reaper, reaper);
 		/* Which thread of the adopter the kernel chose is not in the event. */
 		c->ptid = 0;
-		if (c->state != PROC_ALIVE)
+		/* A dying namespace's processes are killed, not adopted. */
+		if (c->state != PROC_ALIVE || ev->exit.reaper_rule == PL_REAPER_PIDNS_DYING)
 			continue;
 		c->flags |= PROC_ORPHAN;
 		c->orphan_ppid = p->pid;
@@ -318,6 +363,8 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	if (!p)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
 		m->count_thread_forks = true;
@@ -343,6 +390,14 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 	if (!p)
 		return;
 	ev->reap.leaked = p->flags & PROC_REPORTED;
+	/* The kernel frees the pid before the task: the namespace side is the model's. */
+	if (!ev->pidns) {
+		const struct place *pl = places_get(&m->places, p->place);
+
+		ev->place = p->place;
+		ev->pidns = pl->pidns;
+		ev->ns_pid = p->ns_pid;
+	}
 	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN))
 		ev->reap.zombie_ns = ev->ts_ns > p->exit_ns ? (int64_t)(ev->ts_ns - p->exit_ns) : 0;
 	forget(m, p);
@@ -371,6 +426,7 @@ static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
 	struct pl_event ev = {
 		.type = PL_EV_REAP, .ts_ns = now_ns, .start_ns = p->start_ns,
 		.pid = p->pid, .tid = p->pid, .ppid = p->ppid,
+		.context = p->flags & PROC_OUTSIDE,
 		.reap = { .zombie_ns = -1, .leaked = p->flags & PROC_REPORTED, .inferred = true },
 	};
 
@@ -416,6 +472,12 @@ void model_tick(struct model *m, uint64_t now_ns)
 
 		if (gone_from_proc(m, p)) {
 			mark_reaped(m, p, now_ns);
+			continue;
+		}
+		/* Followed for the filter's sake only: never reported. */
+		if (outside(p) && (!p->parent || outside(p->parent))) {
+			p->confirmed_ns = now_ns;
+			list_append(m, MODEL_LIST_CONFIRM, p);
 			continue;
 		}
 		p->flags |= PROC_REPORTED;
@@ -508,6 +570,10 @@ int model_seed_add(struct model *m, const struct model_seed *s)
 	if (s->filename && *s->filename)
 		proctable_set_filename(p, s->filename, strlen(s->filename));
 	p->seen_ns = s->seen_ns;
+	if (s->place) {
+		p->place = s->place;
+		p->ns_pid = s->ns_pid;
+	}
 	if (s->ptid)
 		p->ptid = s->ptid;
 	if (s->orphan_ppid) {
@@ -542,5 +608,28 @@ void model_seed_end(struct model *m, uint64_t now_ns)
 		p->flags &= ~PROC_SEEDED;
 		if (!p->parent && p->ppid)
 			set_parent(p, p->ppid, proctable_find_pid(&m->table, p->ppid));
+	}
+}
+
+void model_filter(struct model *m, const struct pl_seed *inside, size_t n)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		p->flags |= PROC_OUTSIDE;
+	for (size_t i = 0; i < n; i++)
+		if ((p = proctable_find(&m->table, inside[i].pid, inside[i].start_ns)))
+			p->flags &= ~PROC_OUTSIDE;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		bool keep = !outside(p) ||
+			    (p->state == PROC_ZOMBIE && p->parent && !outside(p->parent));
+
+		for (struct proc *c = p->child; c && !keep; c = c->sib_next)
+			keep = !outside(c);
+		if (!keep)
+			forget(m, p);
 	}
 }

@@ -225,7 +225,7 @@ static int opt_rule(json_t *o, const char *key, enum pl_reaper_rule *out, struct
 		*out = r;
 		return 0;
 	}
-	return fail(w, "\"%s\" is not \"thread\", \"subreaper\" or \"init\"", key);
+	return fail(w, "\"%s\" is not \"thread\", \"subreaper\", \"init\" or \"pidns_dying\"", key);
 }
 
 /* exit_code, or signal with core_dumped, back to the wait status. */
@@ -251,10 +251,30 @@ static int read_status(json_t *o, int *status, struct why *w)
 	return 0;
 }
 
+/*
+ * Where the process ran (format_json_place): its place in the model's
+ * places, with the cgroup path the trace recorded. A reap's namespace side
+ * was gone in the kernel; the model gives it the process's place instead.
+ */
+static int read_place(json_t *o, struct places *t, bool reap, uint64_t *cgroup_id,
+		      uint32_t *pidns, uint32_t *ns_pid, uint32_t *place, struct why *w)
+{
+	const char *cgroup = NULL;
+
+	if (opt_uint(o, "cgroup_id", UINT64_MAX, cgroup_id, w) || opt_u32(o, "pidns", pidns, w) ||
+	    opt_u32(o, "ns_pid", ns_pid, w) || opt_str(o, "cgroup", &cgroup, NULL, w))
+		return -1;
+	*place = reap && !*pidns ? 0 : places_intern(t, *cgroup_id, *pidns);
+	if (cgroup)
+		places_set_path(t, *place, cgroup);
+	return 0;
+}
+
 static int read_fork(json_t *o, struct pl_event *ev, struct why *w)
 {
 	return want_bool(o, "thread", &ev->fork.thread, w) ||
 	       opt_u32(o, "parent_tid", &ev->fork.parent_tid, w) ||
+	       opt_u32(o, "ns_ppid", &ev->fork.ns_ppid, w) ||
 	       opt_uint(o, "parent_start_ns", UINT64_MAX, &ev->fork.parent_start_ns, w) ? -1 : 0;
 }
 
@@ -338,7 +358,7 @@ static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 }
 
 static int read_event(json_t *o, const char *type, struct pl_event *ev, char **args,
-		      struct why *w)
+		      struct places *places, struct why *w)
 {
 	int t = event_type_from_name(type);
 
@@ -347,7 +367,9 @@ static int read_event(json_t *o, const char *type, struct pl_event *ev, char **a
 	ev->type = t;
 	if (want_u32(o, "pid", &ev->pid, w) || want_u32(o, "tid", &ev->tid, w) ||
 	    want_u32(o, "ppid", &ev->ppid, w) || want_comm(o, "comm", ev->comm, true, w) ||
-	    want_uint(o, "start_ns", UINT64_MAX, &ev->start_ns, w))
+	    want_uint(o, "start_ns", UINT64_MAX, &ev->start_ns, w) ||
+	    read_place(o, places, ev->type == PL_EV_REAP, &ev->cgroup_id, &ev->pidns, &ev->ns_pid,
+		       &ev->place, w))
 		return -1;
 	switch (ev->type) {
 	case PL_EV_FORK:
@@ -364,9 +386,11 @@ static int read_event(json_t *o, const char *type, struct pl_event *ev, char **a
 	}
 }
 
-static int read_seed(json_t *o, uint64_t now_ns, struct model_seed *s, struct why *w)
+static int read_seed(json_t *o, uint64_t now_ns, struct places *places, struct model_seed *s,
+		     struct why *w)
 {
-	uint64_t age = 0;
+	uint64_t age = 0, cgroup_id = 0;
+	uint32_t pidns = 0;
 	const char *comm = NULL;
 	size_t n;
 
@@ -382,7 +406,8 @@ static int read_seed(json_t *o, uint64_t now_ns, struct model_seed *s, struct wh
 	    opt_uint(o, "zombie_ns", INT64_MAX, &age, w) ||
 	    opt_bool(o, "autoreap", &s->autoreap, w) ||
 	    opt_u32(o, "orphan_of", &s->orphan_ppid, w) ||
-	    opt_rule(o, "reaper_rule", &s->orphan_rule, w))
+	    opt_rule(o, "reaper_rule", &s->orphan_rule, w) ||
+	    read_place(o, places, false, &cgroup_id, &pidns, &s->ns_pid, &s->place, w))
 		return -1;
 	s->comm = comm;
 	s->zombie = json_object_get(o, "zombie_ns");
@@ -419,7 +444,7 @@ static int apply_snapshot(struct replay *r, json_t *o, uint64_t now_ns, struct w
 	if (!seeds)
 		return -ENOMEM;
 	json_array_foreach(procs, i, p)
-		if (read_seed(p, now_ns, &seeds[i], w)) {
+		if (read_seed(p, now_ns, &r->model->places, &seeds[i], w)) {
 			free(seeds);
 			return LINE_BAD;
 		}
@@ -483,7 +508,7 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 			r->lost += count;
 			err = LINE_USED;
 		}
-	} else if (!read_event(o, type, &ev, &args, w)) {
+	} else if (!read_event(o, type, &ev, &args, &r->model->places, w)) {
 		trace_zombie_ns = ev.reap.zombie_ns;
 		advance(r, ts);
 		ev.ts_ns = ts;

@@ -8,7 +8,7 @@ static void put_signal(struct jw *w, const char *key, const char *name_key, int 
 
 	jw_i64(w, key, sig);
 	if (name)
-		jw_cstr(w, name_key, name);
+		jw_name(w, name_key, name);
 }
 
 static void put_exec(struct jw *w, const struct pl_event *ev, unsigned int max_args)
@@ -55,7 +55,7 @@ static void put_exit(struct jw *w, const struct pl_event *ev)
 	jw_bool(w, "autoreap", ev->exit.parent_autoreap);
 	if (ev->exit.reaper_rule != PL_REAPER_NONE) {
 		jw_u64(w, "reaper", ev->exit.reaper);
-		jw_cstr(w, "reaper_rule", reaper_rule_name(ev->exit.reaper_rule));
+		jw_name(w, "reaper_rule", reaper_rule_name(ev->exit.reaper_rule));
 	}
 }
 
@@ -63,16 +63,16 @@ static void put_signal_event(struct jw *w, const struct pl_event *ev)
 {
 	bool generate = ev->type == PL_EV_SIGNAL_GENERATE;
 
-	jw_cstr(w, "stage", generate ? "generate" : "deliver");
+	jw_name(w, "stage", generate ? "generate" : "deliver");
 	put_signal(w, "signal", "signal_name", ev->signal.sig);
 	jw_i64(w, "code", ev->signal.code);
 	jw_u64(w, "sender_pid", ev->signal.sender_pid);
 	if (generate) {
 		jw_u64(w, "sender_tid", ev->signal.sender_tid);
 		jw_cstr(w, "sender_comm", ev->signal.sender_comm);
-		jw_cstr(w, "result", signal_result_name(ev->signal.result));
+		jw_name(w, "result", signal_result_name(ev->signal.result));
 	} else {
-		jw_cstr(w, "disposition", disposition_name(ev->signal.disposition));
+		jw_name(w, "disposition", disposition_name(ev->signal.disposition));
 	}
 }
 
@@ -83,18 +83,21 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 
 	wallclock_rfc3339(f->clock, ev->ts_ns, time);
 	jw_begin(&w, f->ob);
-	jw_cstr(&w, "type", event_type_name(ev->type));
-	jw_str(&w, "time", time, 30);
+	jw_name(&w, "type", event_type_name(ev->type));
+	jw_ascii(&w, "time", time, 30);
 	jw_u64(&w, "pid", ev->pid);
 	jw_u64(&w, "tid", ev->tid);
 	jw_u64(&w, "ppid", ev->ppid);
 	jw_cstr(&w, "comm", ev->comm);
 	jw_u64(&w, "start_ns", ev->start_ns);
+	format_json_place(&w, ev->cgroup_id, ev->pidns, ev->ns_pid, format_place(f, ev->place));
 	switch (ev->type) {
 	case PL_EV_FORK:
 		jw_bool(&w, "thread", ev->fork.thread);
 		jw_u64(&w, "parent_tid", ev->fork.parent_tid);
 		jw_u64(&w, "parent_start_ns", ev->fork.parent_start_ns);
+		if (ev->pidns && ev->pidns != PL_PIDNS_HOST)
+			jw_u64(&w, "ns_ppid", ev->fork.ns_ppid);
 		break;
 	case PL_EV_EXEC:
 		put_exec(&w, ev, f->max_args);
@@ -126,8 +129,8 @@ void format_json_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
 
 	wallclock_rfc3339(f->clock, boot_ns, time);
 	jw_begin(&w, f->ob);
-	jw_cstr(&w, "type", "lost");
-	jw_str(&w, "time", time, 30);
+	jw_name(&w, "type", "lost");
+	jw_ascii(&w, "time", time, 30);
 	jw_u64(&w, "count", count);
 	jw_end(&w);
 }

@@ -124,6 +124,17 @@ static void put_exec(struct formatter *f, const struct pl_event *ev)
 	}
 }
 
+/* The kernel kills what is left of a pid namespace whose init dies. */
+static void put_pidns_dying(struct outbuf *ob, const struct pl_event *ev)
+{
+	if (ev->exit.reaper == ev->pid) {
+		outbuf_puts(ob, ", its pid namespace dies with it: the kernel kills the rest");
+		return;
+	}
+	outbuf_puts(ob, ", its pid namespace is dying: children stay with its init ");
+	outbuf_u64(ob, ev->exit.reaper);
+}
+
 static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 {
 	struct exit_status st = exit_status_decode(ev->exit.status);
@@ -142,7 +153,10 @@ static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 		if (st.core_dumped)
 			outbuf_puts(ob, " (core dumped)");
 	}
-	if (ev->exit.reaper_rule != PL_REAPER_NONE && ev->exit.reaper_rule != PL_REAPER_THREAD) {
+	if (ev->exit.reaper_rule == PL_REAPER_PIDNS_DYING) {
+		put_pidns_dying(ob, ev);
+	} else if (ev->exit.reaper_rule != PL_REAPER_NONE &&
+		   ev->exit.reaper_rule != PL_REAPER_THREAD) {
 		outbuf_puts(ob, ", children to ");
 		outbuf_puts(ob, reaper_rule_words(ev->exit.reaper_rule));
 		outbuf_putc(ob, ' ');
@@ -204,6 +218,7 @@ void format_text_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_TYPE_MAX:
 		break;
 	}
+	format_text_place(ob, ev->pidns, ev->ns_pid, format_place(f, ev->place));
 	outbuf_putc(ob, '\n');
 }
 

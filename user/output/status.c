@@ -73,6 +73,7 @@ static const struct {
 	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
 	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper" },
 	[PL_REAPER_INIT] = { "init", "init" },
+	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init" },
 };
 
 static const char *const dispositions[] = {

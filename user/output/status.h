@@ -19,7 +19,7 @@ const char *signal_name(int sig);
 /* Names of the kernel's signal_generate results and of dispositions. */
 const char *signal_result_name(int result);
 const char *disposition_name(int disposition);
-/* "thread", "subreaper", "init"; NULL for PL_REAPER_NONE and unknown values. */
+/* "thread", "subreaper", "init", "pidns_dying"; NULL for PL_REAPER_NONE and unknown values. */
 const char *reaper_rule_name(int rule);
 /* The same rule in the readable stream's words ("a sibling thread"). */
 const char *reaper_rule_words(int rule);

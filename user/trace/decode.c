@@ -70,7 +70,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 
 	if (size < sizeof(*h) || h->size != size)
 		return -EPROTO;
-	if (h->type <= 0 || h->type >= PL_EV_TYPE_MAX)
+	if (h->type <= 0 || h->type >= PL_EV_TYPE_MAX || (h->flags & ~PL_HDR_CONTEXT))
 		return -EPROTO;
 	if (h->type == PL_EV_EXEC ? size < fixed_size[h->type] : size != fixed_size[h->type])
 		return -EPROTO;
@@ -82,6 +82,10 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	ev->tid = h->tid;
 	ev->ppid = h->ppid;
 	copy_comm(ev->comm, h->comm);
+	ev->context = h->flags & PL_HDR_CONTEXT;
+	ev->cgroup_id = h->cgroup_id;
+	ev->pidns = h->pidns;
+	ev->ns_pid = h->ns_pid;
 
 	switch (h->type) {
 	case PL_EV_FORK: {
@@ -89,6 +93,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 
 		ev->fork.parent_start_ns = e->parent_start_ns;
 		ev->fork.parent_tid = e->parent_tid;
+		ev->fork.ns_ppid = e->ns_ppid;
 		ev->fork.thread = e->flags & PL_FORK_THREAD;
 		return 0;
 	}
@@ -97,7 +102,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 	case PL_EV_EXIT: {
 		const struct pl_exit *e = rec;
 
-		if (e->reaper_rule > PL_REAPER_INIT)
+		if (e->reaper_rule > PL_REAPER_PIDNS_DYING)
 			return -EPROTO;
 		ev->exit.status = e->status;
 		ev->exit.reaper = e->reaper;

@@ -18,10 +18,16 @@ struct pl_event {
 	uint64_t start_ns;	/* with pid, the process key */
 	uint32_t pid, tid, ppid;
 	char comm[PL_COMM_LEN + 1];
+	bool context;		/* outside the filters: for the model, not to be printed */
+	uint64_t cgroup_id;	/* 0 when unknown */
+	uint32_t pidns;		/* 0 when unknown (a reap: the model fills it in) */
+	uint32_t ns_pid;
+	uint32_t place;		/* set by the consumer (model_place): index in the model's places */
 	union {
 		struct {
 			uint64_t parent_start_ns;
 			uint32_t parent_tid;
+			uint32_t ns_ppid;	/* as getppid() in the child's namespace */
 			bool thread;
 		} fork;
 		struct {
