@@ -9,10 +9,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Stable kernel ABI values not exported through BTF. */
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define PF_EXITING 0x00000004
 #define SIGCHLD 17
 #define SA_NOCLDWAIT 0x00000002
 #define SIG_IGN_HANDLER 1
-#define MAX_ANCESTORS 32
+#define SI_USER 0
+#define SI_KERNEL 0x80
+/* signal_generate's info is a pointer, or one of these (include/linux/sched/signal.h). */
+#define SEND_SIG_NOINFO 0
+#define SEND_SIG_PRIV 1
+/*
+ * Bounds of the bpf_loop walks: a thread group's threads and a process's
+ * ancestors. Each walk stops at its answer; the bound only keeps a
+ * corrupted list from looping forever.
+ */
+#define MAX_WALK (1 << 22)
 #define PIDNS_ADDING (1U << 31)
 
 /* Set by user space between open and load. */
@@ -21,6 +32,8 @@ const volatile __u32 arg_bytes = PL_ARGS_DEFAULT;
 const volatile __u64 wakeup_bytes = 0;
 /* The kernel's sched_process_exit has no group_dead: handle_exit dedupes. */
 const volatile bool exit_dedupe = false;
+/* --threads: renames of every thread, not just of thread-group leaders. */
+const volatile bool thread_renames = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -392,11 +405,17 @@ static __always_inline bool has_children(struct task_struct *task)
 	return task->children.next != &task->children;
 }
 
-/* SIGCHLD ignored or SA_NOCLDWAIT: the kernel reaps the child itself. */
-static __always_inline bool parent_autoreaps(struct task_struct *task)
+/*
+ * The kernel's do_notify_parent: it reaps a process itself when the parent
+ * ignores SIGCHLD or set SA_NOCLDWAIT, but only if the process's exit
+ * signal is SIGCHLD and no tracer waits for it.
+ */
+static __always_inline bool parent_autoreaps(struct task_struct *leader)
 {
-	struct k_sigaction *ka = &task->real_parent->sighand->action[SIGCHLD - 1];
+	struct k_sigaction *ka = &leader->real_parent->sighand->action[SIGCHLD - 1];
 
+	if (leader->ptrace || leader->exit_signal != SIGCHLD)
+		return false;
 	return (unsigned long)ka->sa.sa_handler == SIG_IGN_HANDLER ||
 	       (ka->sa.sa_flags & SA_NOCLDWAIT);
 }
@@ -406,27 +425,86 @@ static __always_inline __u32 pid_level(struct task_struct *task)
 	return task->thread_pid->level;
 }
 
-/* The kernel's find_new_reaper() once no thread of the group is left. */
+/* The state of a find_alive_thread walk over signal->thread_head. */
+struct thread_walk {
+	struct list_head *head;
+	struct list_head *pos;
+	bool found;
+};
+
+static long thread_step(__u64 i, void *ctx)
+{
+	struct thread_walk *w = ctx;
+	struct list_head *pos = w->pos;
+	struct task_struct *t;
+
+	w->pos = BPF_CORE_READ(pos, next);
+	if (!w->pos || w->pos == w->head)
+		return 1;
+	t = (void *)w->pos - bpf_core_field_offset(struct task_struct, thread_node);
+	if (!(BPF_CORE_READ(t, flags) & PF_EXITING)) {
+		w->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The kernel's find_alive_thread: whether a thread of the group is not exiting. */
+static __always_inline bool has_alive_thread(struct task_struct *task)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct thread_walk w = {
+		.head = (void *)sig + bpf_core_field_offset(struct signal_struct, thread_head),
+	};
+
+	w.pos = w.head;
+	bpf_loop(MAX_WALK, thread_step, &w, 0);
+	return w.found;
+}
+
+/* The state of find_new_reaper's walk up the real parents. */
+struct ancestor_walk {
+	struct task_struct *reaper;
+	__u32 level;
+	__u32 tgid;	/* the subreaper found; 0 none */
+};
+
+static long ancestor_step(__u64 i, void *ctx)
+{
+	struct ancestor_walk *w = ctx;
+	struct task_struct *r = w->reaper;
+	struct signal_struct *sig;
+
+	/* The walk ends at init_task (pid 0) or at the pid namespace's border. */
+	if (!r || BPF_CORE_READ(r, pid) == 0 || BPF_CORE_READ(r, thread_pid, level) != w->level)
+		return 1;
+	sig = BPF_CORE_READ(r, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) && has_alive_thread(r)) {
+		w->tgid = BPF_CORE_READ(r, tgid);
+		return 1;
+	}
+	w->reaper = BPF_CORE_READ(r, real_parent);
+	return 0;
+}
+
+/*
+ * The kernel's find_new_reaper() once no thread of the group is left to
+ * adopt: the nearest child subreaper with a thread that is not exiting,
+ * else the init of the pid namespace.
+ */
 static __always_inline __u32 find_reaper(struct task_struct *task, __u32 *rule)
 {
-	struct task_struct *reaper = task->real_parent;
 	struct signal_struct *task_sig = task->signal;
 	__u32 level = pid_level(task);
 	struct upid *upid;
 
 	if (BPF_CORE_READ_BITFIELD_PROBED(task_sig, has_child_subreaper)) {
-		for (int i = 0; i < MAX_ANCESTORS; i++) {
-			struct signal_struct *sig;
+		struct ancestor_walk w = { .reaper = task->real_parent, .level = level };
 
-			if (!reaper || reaper->pid == 0 || pid_level(reaper) != level)
-				break;
-			sig = reaper->signal;
-			if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) &&
-			    sig->live.counter > 0) {
-				*rule = PL_REAPER_SUBREAPER;
-				return reaper->tgid;
-			}
-			reaper = reaper->real_parent;
+		bpf_loop(MAX_WALK, ancestor_step, &w, 0);
+		if (w.tgid) {
+			*rule = PL_REAPER_SUBREAPER;
+			return w.tgid;
 		}
 	}
 	/* The pid namespace the task lives in is the one at its own level. */
@@ -437,16 +515,23 @@ static __always_inline __u32 find_reaper(struct task_struct *task, __u32 *rule)
 }
 
 /*
- * find_child_reaper(): when the exiting process is its pid namespace's init,
- * or the namespace is already being torn down (allocation disabled), the
- * kernel kills the rest of the namespace and its children stay with the
- * dying init, which reaps them: nobody is adopted.
+ * Who adopts the children of an exiting task. First find_alive_thread(): a
+ * thread of the same group that is not exiting (PF_EXITING) keeps them.
+ * Then find_child_reaper(): when the exiting process is its pid
+ * namespace's init, or the namespace is already being torn down
+ * (allocation disabled), the kernel kills the rest of the namespace and
+ * its children stay with the dying init, which reaps them: nobody is
+ * adopted. Else find_new_reaper()'s subreaper or init.
  */
-static __always_inline __u32 predict_reaper(struct task_struct *task, __u32 *rule)
+static __always_inline __u32 predict_reaper(struct task_struct *task, bool group_dead, __u32 *rule)
 {
 	struct pid_namespace *ns = BPF_CORE_READ(own_upid(task), ns);
 	__u32 init = BPF_CORE_READ(ns, child_reaper, tgid);
 
+	if (!group_dead && has_alive_thread(task)) {
+		*rule = PL_REAPER_THREAD;
+		return task->tgid;
+	}
 	if (init == (__u32)BPF_CORE_READ(task, tgid) ||
 	    !(BPF_CORE_READ(ns, pid_allocated) & PIDNS_ADDING)) {
 		*rule = PL_REAPER_PIDNS_DYING;
@@ -498,22 +583,12 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 		e->status = wait_status(task);
 		if (parent_autoreaps(leader))
 			e->flags |= PL_EXIT_PARENT_AUTOREAP;
-		if (has_children(task))
-			e->reaper = predict_reaper(task, &e->reaper_rule);
 	} else {
 		e->status = task->exit_code;
 		e->flags |= PL_EXIT_THREAD;
-		if (has_children(task) && (task->signal->flags & SIGNAL_GROUP_EXIT)) {
-			/*
-			 * The whole group is dying: the kernel skips siblings that are
-			 * already exiting, and every child ends with the final reaper.
-			 */
-			e->reaper = predict_reaper(task, &e->reaper_rule);
-		} else if (has_children(task)) {
-			e->reaper = e->h.pid;
-			e->reaper_rule = PL_REAPER_THREAD;
-		}
 	}
+	if (has_children(task))
+		e->reaper = predict_reaper(task, group_dead, &e->reaper_rule);
 	/* The adopter is now the parent of processes the model follows. */
 	if (filter_on && e->reaper_rule >= PL_REAPER_SUBREAPER)
 		set_put(&context, e->reaper, 0);
@@ -575,6 +650,65 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	return 0;
 }
 
+/* The kernel's task_tgid_nr_ns(task, task_active_pid_ns(target)): 0 when not visible there. */
+static __always_inline __u32 tgid_seen_by(struct task_struct *task, struct task_struct *target)
+{
+	struct pid *theirs = BPF_CORE_READ(target, thread_pid);
+	struct pid *ours = BPF_CORE_READ(task, group_leader, thread_pid);
+	__u32 level = BPF_CORE_READ(theirs, level);
+	__u64 at = bpf_core_field_offset(struct pid, numbers) + level * bpf_core_type_size(struct upid);
+	struct upid *their_upid = (void *)theirs + at, *our_upid = (void *)ours + at;
+
+	if (BPF_CORE_READ(ours, level) < level ||
+	    BPF_CORE_READ(our_upid, ns) != BPF_CORE_READ(their_upid, ns))
+		return 0;
+	return BPF_CORE_READ(our_upid, nr);
+}
+
+/*
+ * The verifier takes a tp_btf pointer argument for non-NULL and drops a
+ * NULL check on it as dead code: the raw value is read as a number.
+ */
+static __always_inline unsigned long raw_arg(unsigned long long *ctx, int n)
+{
+	unsigned long v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[n]);
+	return v;
+}
+
+/*
+ * si_code and the siginfo union as the target gets them. info (argument
+ * 1 of both tracepoints) may be no pointer but SEND_SIG_NOINFO (SI_USER)
+ * or SEND_SIG_PRIV (SI_KERNEL), as include/trace/events/signal.h's
+ * TP_STORE_SIGINFO decodes it. A generated NOINFO signal is queued with
+ * current as its sender; a delivered one is the group exit's SIGKILL,
+ * whose siginfo the kernel cleared.
+ */
+static __always_inline void store_siginfo(struct pl_signal *e, unsigned long long *ctx,
+					  struct kernel_siginfo *info,
+					  struct task_struct *target, bool generate)
+{
+	unsigned long special = raw_arg(ctx, 1);
+
+	__builtin_memset(e->sifields, 0, sizeof(e->sifields));
+	if (special == SEND_SIG_NOINFO && !generate) {
+		e->code = SI_USER;
+	} else if (special == SEND_SIG_NOINFO) {
+		struct task_struct *cur = bpf_get_current_task_btf();
+		__u32 *kill = (__u32 *)e->sifields;
+
+		e->code = SI_USER;
+		kill[0] = tgid_seen_by(cur, target);
+		kill[1] = BPF_CORE_READ(cur, cred, uid.val);
+	} else if (special == SEND_SIG_PRIV) {
+		e->code = SI_KERNEL;
+	} else {
+		e->code = BPF_CORE_READ(info, si_code);
+		bpf_core_read(e->sifields, sizeof(e->sifields), &info->_sifields);
+	}
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *task, int group, int result)
@@ -589,7 +723,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		return 0;
 	fill_header(&e->h, PL_EV_SIGNAL_GENERATE, sizeof(*e), task);
 	e->sig = sig;
-	e->code = BPF_CORE_READ(info, si_code);
+	store_siginfo(e, ctx, info, task, true);
 	e->result = result;
 	e->disposition = 0;
 	e->sender_pid = cur->tgid;
@@ -613,14 +747,40 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 		return 0;
 	fill_header(&e->h, PL_EV_SIGNAL_DELIVER, sizeof(*e), cur);
 	e->sig = sig;
-	e->code = BPF_CORE_READ(info, si_code);
+	store_siginfo(e, ctx, info, cur, false);
 	e->result = 0;
 	handler = (unsigned long)ka->sa.sa_handler;
 	e->disposition = handler == 0 ? PL_DISP_DEFAULT :
 			 handler == SIG_IGN_HANDLER ? PL_DISP_IGNORED : PL_DISP_HANDLER;
-	e->sender_pid = BPF_CORE_READ(info, _sifields._kill._pid);
+	e->sender_pid = 0;
 	e->sender_tid = 0;
 	__builtin_memset(e->sender_comm, 0, sizeof(e->sender_comm));
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/*
+ * The tracepoint fires before the copy: task->comm is still the old name.
+ * An exec renames too, but its exec event already carries the new name.
+ */
+SEC("tp_btf/task_rename")
+int BPF_PROG(handle_rename, struct task_struct *task, const char *comm)
+{
+	struct pl_rename *e;
+
+	if (bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD(task, in_execve))
+		return 0;
+	if (!thread_renames && task->pid != task->tgid)
+		return 0;
+	if (filter_on && !in_filter(task))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->h, PL_EV_RENAME, sizeof(*e), task);
+	__builtin_memcpy(e->old_comm, e->h.comm, sizeof(e->old_comm));
+	__builtin_memset(e->h.comm, 0, sizeof(e->h.comm));
+	bpf_probe_read_kernel_str(e->h.comm, sizeof(e->h.comm), comm);
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

@@ -28,6 +28,7 @@ enum pl_event_type {
 	PL_EV_REAP = 4,	/* sched_process_free of a thread-group leader */
 	PL_EV_SIGNAL_GENERATE = 5,
 	PL_EV_SIGNAL_DELIVER = 6,
+	PL_EV_RENAME = 7,	/* a thread's comm changed (prctl, /proc/PID/task/TID/comm) */
 	PL_EV_TYPE_MAX,
 };
 
@@ -95,7 +96,11 @@ enum pl_reaper_rule {
 };
 
 #define PL_EXIT_THREAD 0x1		/* one thread ended; the process lives on */
-#define PL_EXIT_PARENT_AUTOREAP 0x2	/* parent ignores SIGCHLD or set SA_NOCLDWAIT */
+/*
+ * The kernel reaps it at once (do_notify_parent): the parent ignores SIGCHLD
+ * or set SA_NOCLDWAIT, its exit_signal is SIGCHLD and it is not ptraced.
+ */
+#define PL_EXIT_PARENT_AUTOREAP 0x2
 
 struct pl_exit {
 	struct pl_header h;
@@ -115,15 +120,29 @@ enum pl_disposition {
 	PL_DISP_HANDLER = 2,
 };
 
+/* Bytes of the siginfo union (_sifields) a record carries: every layout's fields fit. */
+#define PL_SIFIELDS_LEN 32
+
 struct pl_signal {
 	struct pl_header h;	/* pid/tid: the target */
 	__s32 sig;
-	__s32 code;		/* si_code */
+	__s32 code;		/* si_code; SI_USER for SEND_SIG_NOINFO, SI_KERNEL for SEND_SIG_PRIV */
 	__s32 result;		/* generate: TRACE_SIGNAL_* (0 delivered, 1 ignored, ...) */
 	__u32 disposition;	/* deliver: enum pl_disposition */
-	__u32 sender_pid;	/* generate: current's tgid; deliver: si_pid */
-	__u32 sender_tid;
-	char sender_comm[PL_COMM_LEN];	/* generate only */
+	__u32 sender_pid;	/* generate: current's tgid */
+	__u32 sender_tid;	/* generate: current's tid */
+	char sender_comm[PL_COMM_LEN];	/* generate: current's comm */
+	/*
+	 * The siginfo's union as the kernel filled it for the target; what it
+	 * holds depends on sig and code (the kernel's siginfo_layout). Pids in
+	 * it are as the target's pid namespace sees them.
+	 */
+	__u8 sifields[PL_SIFIELDS_LEN];
+};
+
+struct pl_rename {
+	struct pl_header h;	/* comm: the new name; tid: the renamed thread */
+	char old_comm[PL_COMM_LEN];
 };
 
 /* Written by the seed_filter iterator: a process inside the filters. */

@@ -110,3 +110,31 @@ agent_stop() {
 	wait "$agent_pid"
 	agent_status=$?
 }
+
+# A Docker-style container cgroup of our own (container_id, container_dir),
+# removed at the end with container_remove.
+container_make() {
+	local v2
+	v2=$(findmnt -n -o TARGET -t cgroup2 | head -n 1)
+	container_id=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	[[ -d $v2/docker ]] || container_parent=$v2/docker
+	container_dir=$v2/docker/$container_id
+	mkdir -p "$container_dir"
+}
+
+container_remove() {
+	rmdir "$container_dir"
+	# Only if we made it, and no other test uses it now.
+	[[ -z ${container_parent:-} ]] || rmdir "$container_parent" 2>/dev/null
+}
+
+# A child that enters the container, then execs sh -c 'exit 7'; waits for it.
+# Its pid in child.
+container_child() {
+	(
+		echo "$BASHPID" > "$container_dir/cgroup.procs"
+		exec /bin/sh -c 'exit 7'
+	) &
+	child=$!
+	wait "$child"
+}

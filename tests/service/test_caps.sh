@@ -4,8 +4,9 @@
 # this runs its ExecStart (read from the unit: one source of truth) the same
 # way, under setpriv, with no-new-privs and the kernel's default 64 KiB
 # RLIMIT_MEMLOCK:
-# - with exactly the set it traces a child's fork, exec and exit, and the
-#   start-up snapshot names the program of a process started before it;
+# - with exactly the set it traces a child's fork, exec and exit, names the
+#   child's container (a Docker-style cgroup of ours), and the start-up
+#   snapshot names the program of a process started before it;
 # - without each capability it fails, or degrades, as proclife(8) says.
 . "${0%/*}/tap.sh"
 
@@ -37,26 +38,27 @@ setpriv_caps() {
 # A process older than proclife: only its snapshot entry names its program.
 sleep 1000 &
 old=$!
+container_make
 
 # Runs the agent with the capabilities given; sets events (JSON lines) and child.
 run_with() {
 	events= child=
 	agent_start prlimit --memlock=65536:65536 setpriv --no-new-privs --inh-caps=-all \
 		--bounding-set="-all${1:+,$1}" -- "${agent_args[@]}" || return 1
-	/bin/sh -c 'exit 7' &
-	child=$!
-	wait "$child"
+	container_child
 	agent_stop
 	events=$(cat "$agent_out")
 }
 
 # Ask jq a question about the events.
 has() {
-	jq -e --argjson child "${child:-0}" --argjson old "$old" -s "$1" <<<"$events" >/dev/null
+	jq -e --argjson child "${child:-0}" --argjson old "$old" --arg cid "$container_id" -s "$1" \
+		<<<"$events" >/dev/null
 }
 fork_exec_exit='any(.[]; .type == "fork" and .pid == $child) and
 	any(.[]; .type == "exec" and .pid == $child and .filename == "/bin/sh") and
 	any(.[]; .type == "exit" and .pid == $child and .exit_code == 7)'
+in_container='any(.[]; .type == "exec" and .pid == $child and .container_id == $cid)'
 old_exe='any(.[] | select(.type == "snapshot") | .procs[]; .pid == $old and .filename == "/usr/bin/sleep")'
 old_seen='any(.[] | select(.type == "snapshot") | .procs[]; .pid == $old)'
 
@@ -64,6 +66,8 @@ if run_with "$(setpriv_caps "${caps[@]}")"; then
 	ok "with exactly ${caps[*]}, proclife runs"
 	has "$fork_exec_exit" && ok "... and sees a child's fork, exec (its program) and exit" ||
 		not_ok "... and sees a child's fork, exec (its program) and exit" "${events:0:2000}"
+	has "$in_container" && ok "... and names its container" ||
+		not_ok "... and names its container" "${events:0:2000}"
 	has "$old_exe" && ok "... and names the program of a process older than itself" ||
 		not_ok "... and names the program of a process older than itself" "${events:0:2000}"
 else
@@ -92,6 +96,12 @@ for drop in "${caps[@]}"; do
 			not_ok "without $drop, proclife traces but cannot name older processes' programs" \
 				"started: $started" "${events:0:2000}" "$(cat "$tmp/agent.err")"
 		;;
+	CAP_DAC_READ_SEARCH)
+		[[ $started -eq 0 ]] && has "$fork_exec_exit" && ! has "$in_container" &&
+			ok "without $drop, proclife traces but cannot name containers" ||
+			not_ok "without $drop, proclife traces but cannot name containers" \
+				"started: $started" "${events:0:2000}" "$(cat "$tmp/agent.err")"
+		;;
 	*)
 		not_ok "$drop: no test says what it is needed for"
 		;;
@@ -99,5 +109,6 @@ for drop in "${caps[@]}"; do
 done
 kill "$old"
 wait "$old" 2>/dev/null
+container_remove
 
 tap_done

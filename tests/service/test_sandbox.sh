@@ -2,7 +2,7 @@
 # The unit's sandbox does not break proclife. systemd is not PID 1 here, so the
 # unit cannot be started; instead its ExecStart runs (with the unit's
 # capabilities) under strace, serving a metrics scrape, a SIGUSR1, a SIGHUP
-# (logrotate's) and a SIGTERM, and every system call it made after its exec is
+# (logrotate's), a child in a container and a SIGTERM, and every system call it made after its exec is
 # checked against what the unit's settings would deny:
 # - SystemCallFilter (expanded by systemd-analyze syscall-filter);
 # - RestrictAddressFamilies;
@@ -34,6 +34,10 @@ agent=$(pgrep -P "$agent_pid" -x proclife)
 if [[ -n $metrics_port ]]; then
 	check "a metrics scrape succeeds" curl -sf -o "$tmp/metrics" "http://127.0.0.1:$metrics_port/metrics"
 fi
+# A container's child makes it resolve a cgroup by its id.
+container_make
+container_child
+container_remove
 kill -USR1 "$agent"
 mv "$agent_out" "$agent_out.1"
 kill -HUP "$agent"

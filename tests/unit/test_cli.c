@@ -456,7 +456,7 @@ static void test_events(void **state)
 	assert_int_equal(o.events, (1u << PL_EV_EXIT) | (1u << PL_EV_REAP) | EVENT_ORPHAN);
 
 	expect_usage(ARGS("-e", "bogus"),
-		     "invalid event list 'bogus': expected names separated by commas from fork, exec, exit, reap, signal, zombie, orphan");
+		     "invalid event list 'bogus': expected names separated by commas from fork, exec, exit, reap, signal, rename, zombie, orphan");
 	expect_usage(ARGS("-e", "exec,"), "invalid event list 'exec,'");
 	expect_usage(ARGS("-e", ",exec"), "invalid event list ',exec'");
 	expect_usage(ARGS("-e", ""), "invalid event list ''");

@@ -297,8 +297,23 @@ static void print_hostile(struct formatter *f)
 		ev.signal.sender_tid = i * 5;
 		snprintf(ev.signal.sender_comm, sizeof(ev.signal.sender_comm), "%.16s",
 			 hostile[(i + 3) % NHOSTILE]);
+		/* Every kind of siginfo, with extreme values. */
+		ev.signal.si = (struct siginfo_fields){
+			.kind = i % SIGINFO_KIND_MAX, .pid = i & 2 ? INT32_MIN : (int32_t)i,
+			.uid = UINT32_MAX, .status = -1, .addr = UINT64_MAX - i,
+			.timerid = INT32_MAX, .overrun = -1, .band = INT64_MIN, .fd = -1,
+			.syscall = -1, .arch = UINT32_MAX,
+		};
 		format_event(f, &ev);
 		n++;
+	}
+	for (i = 0; i < NHOSTILE; i++) {
+		struct pl_event ev = base_event(PL_EV_RENAME, i);
+
+		snprintf(ev.rename.old_comm, sizeof(ev.rename.old_comm), "%.16s",
+			 hostile[(i + 1) % NHOSTILE]);
+		ev.tid = ev.pid + (i & 1);
+		format_event(f, &ev);
 	}
 	format_lost(f, 5 * SEC, 0);
 	format_lost(f, 6 * SEC + 1, UINT64_MAX);

@@ -964,6 +964,43 @@ static void test_random_sequences_keep_invariants(void **state)
 	assert_true(w->rec.norphans > 10);
 }
 
+/*
+ * The process's name follows every event that carries the leader's comm:
+ * a rename of the leader, a signal to it, the exit of the group. Another
+ * thread's comm is only that thread's.
+ */
+static void test_comm_follows_leader(void **state)
+{
+	struct world *w = *state;
+	struct pl_event ev;
+	struct proc *c;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	c = find(w, 20, 1 * SEC);
+	ev = ev_base(PL_EV_RENAME, 2 * SEC, 20, 1 * SEC, 10, "renamed");
+	strcpy(ev.rename.old_comm, "sh");
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+
+	ev = ev_base(PL_EV_RENAME, 3 * SEC, 20, 1 * SEC, 10, "worker-thread");
+	ev.tid = 21;
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+	ev = ev_base(PL_EV_SIGNAL_DELIVER, 3 * SEC + 1, 20, 1 * SEC, 10, "worker-thread");
+	ev.tid = 21;
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+
+	/* A rename whose event was lost: the signal to the leader still has the name. */
+	ev = ev_base(PL_EV_SIGNAL_GENERATE, 4 * SEC, 20, 1 * SEC, 10, "again");
+	apply(w, ev);
+	assert_string_equal(c->comm, "again");
+
+	apply(w, ev_exit(5 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	assert_string_equal(c->comm, "worker");
+	assert_int_equal(c->state, PROC_ZOMBIE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1008,7 @@ int main(void)
 		T(test_fork_links_child),
 		T(test_thread_fork_is_not_a_child),
 		T(test_exec_updates_name),
+		T(test_comm_follows_leader),
 		T(test_non_leader_exec),
 		T(test_pid_reuse_before_reap),
 		T(test_reap_reports_zombie_time),

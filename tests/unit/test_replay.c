@@ -33,12 +33,14 @@ struct world {
 	enum pl_event_type seen[32];
 	int64_t reap_zombie_ns;
 	int nseen;
+	struct pl_event last[8];	/* the last events, by arrival modulo 8 */
 };
 
 static void on_event(void *ctx, const struct pl_event *ev)
 {
 	struct world *w = ctx;
 
+	w->last[w->nseen % 8] = *ev;
 	w->seen[w->nseen++ % 32] = ev->type;
 	if (ev->type == PL_EV_REAP)
 		w->reap_zombie_ns = ev->reap.zombie_ns;
@@ -214,6 +216,62 @@ static void test_late_joiner(void **state)
 	assert_int_equal(w->reap_zombie_ns, 7 * SEC);
 	assert_null(proctable_find_pid(&w->m.table, 31));
 	assert_int_equal(sh->nzombies, 0);
+}
+
+#define EV_HEAD(type) "{\"type\":\"" type "\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20," \
+	"\"tid\":20,\"ppid\":10,\"comm\":\"worker\",\"start_ns\":1000000000,"
+
+/* rename and every kind of siginfo read back as written; the model takes the new name. */
+static void test_rename_and_siginfo_read_back(void **state)
+{
+	struct world *w = *state;
+	const char *trace =
+		EV_HEAD("fork") "\"thread\":false}\n"
+		EV_HEAD("rename") "\"old_comm\":\"sh\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,\"code\":1,"
+		"\"siginfo\":\"fault\",\"si_addr\":4096,\"disposition\":\"default\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":34,\"code\":-2,"
+		"\"siginfo\":\"timer\",\"si_timerid\":3,\"si_overrun\":1,\"disposition\":\"handler\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":17,\"code\":1,"
+		"\"siginfo\":\"child\",\"si_pid\":21,\"si_uid\":5,\"si_status\":9,\"disposition\":\"handler\"}\n"
+		EV_HEAD("signal") "\"stage\":\"generate\",\"signal\":10,\"code\":-1,"
+		"\"siginfo\":\"kill\",\"si_pid\":7,\"si_uid\":1000,\"sender_pid\":7,\"sender_tid\":8,"
+		"\"sender_comm\":\"q\",\"result\":\"delivered\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":31,\"code\":1,"
+		"\"siginfo\":\"sys\",\"si_call_addr\":8192,\"si_syscall\":39,\"si_arch\":3221225534,"
+		"\"disposition\":\"default\"}\n"
+		/* Written before siginfo existed: the kind comes from the code. */
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,\"code\":128,"
+		"\"sender_pid\":0,\"disposition\":\"default\"}\n";
+	const struct pl_event *ev = w->last;
+
+	assert_int_equal(replay_text(w, trace), 0);
+	assert_int_equal(w->r.bad, 0);
+	assert_int_equal(w->nseen, 8);
+	assert_int_equal(ev[1].type, PL_EV_RENAME);
+	assert_string_equal(ev[1].rename.old_comm, "sh");
+	assert_string_equal(proctable_find_pid(&w->m.table, 20)->comm, "worker");
+	assert_int_equal(ev[2].signal.si.kind, SIGINFO_FAULT);
+	assert_int_equal(ev[2].signal.si.addr, 4096);
+	assert_int_equal(ev[3].signal.si.kind, SIGINFO_TIMER);
+	assert_int_equal(ev[3].signal.si.timerid, 3);
+	assert_int_equal(ev[3].signal.si.overrun, 1);
+	assert_int_equal(ev[4].signal.si.kind, SIGINFO_CHILD);
+	assert_int_equal(ev[4].signal.si.pid, 21);
+	assert_int_equal(ev[4].signal.si.uid, 5);
+	assert_int_equal(ev[4].signal.si.status, 9);
+	assert_int_equal(ev[5].signal.si.kind, SIGINFO_KILL);
+	assert_int_equal(ev[5].signal.si.pid, 7);
+	assert_int_equal(ev[5].signal.si.uid, 1000);
+	assert_int_equal(ev[6].signal.si.kind, SIGINFO_SYS);
+	assert_int_equal(ev[6].signal.si.addr, 8192);
+	assert_int_equal(ev[6].signal.si.syscall, 39);
+	assert_int_equal(ev[6].signal.si.arch, 3221225534u);
+	assert_int_equal(ev[7].signal.si.kind, SIGINFO_KERNEL);
+
+	assert_int_equal(replay_text(w, EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,"
+					 "\"siginfo\":\"bogus\"}\n"), 1);
+	assert_non_null(strstr(w->errors, "\"siginfo\" is not a kind of siginfo"));
 }
 
 /* A later snapshot replaces the model: processes it lacks are dropped. */
@@ -428,6 +486,7 @@ int main(void)
 		T(test_threads_without_exits),
 		T(test_parse_time),
 		T(test_snapshot_round_trip),
+		T(test_rename_and_siginfo_read_back),
 #undef T
 	};
 

@@ -239,7 +239,7 @@ static void build_container(struct world *w)
 	apply(w, ev_fork(T0, 1, 0, 0, 0, 0, "init"));
 	apply(w, ev_fork(T0 + 1, 100, 1 * SEC, 1, 0, 1, "runc"));
 	apply_in_container(w, ev_fork(T0 + 2, 200, 2 * SEC, 100, 1 * SEC, 100, "sh"), 1);
-	apply_in_container(w, ev_fork(T0 + 3, 201, 3 * SEC, 200, 2 * SEC, 200, "sh"), 2);
+	apply_in_container(w, ev_fork(T0 + 3, 201, 3 * SEC, 200, 2 * SEC, 200, "worker"), 2);
 	apply_in_container(w, ev_exec(T0 + 4, 200, 2 * SEC, 100, 200, "/bin/sleep", "sleep"), 1);
 	apply_in_container(w, ev_exit(T0 + 1 * SEC, 201, 3 * SEC, 200, 201, true, 3 << 8, 0,
 				      PL_REAPER_NONE), 2);
@@ -255,7 +255,7 @@ static void test_container_tree(void **state)
 		"1 init\n"
 		"`-- 100 runc\n"
 		"    `-- 200 sleep [container 89daa40e2087 docker]\n"
-		"        `-- 201 sh <zombie 1.000 s>\n");
+		"        `-- 201 worker <zombie 1.000 s>\n");
 }
 
 /* The leak named where it is, with its cause and the remedy. */
@@ -267,7 +267,7 @@ static void test_container_zombie_report(void **state)
 	build_container(w);
 	model_tick(&w->m, T0 + 7 * SEC);
 	assert_string_equal(output(w),
-		"05:47:07.000000 zombie  201     200     sh               not reaped for 6.000 s by parent "
+		"05:47:07.000000 zombie  201     200     worker           not reaped for 6.000 s by parent "
 		"200 (sleep, pid 1 in its namespace), which has 1 unreaped child; the container's PID 1 "
 		"(sleep) does not reap; run it with an init that does (docker run --init, tini) "
 		"ctr=89daa40e2087 nspid=2\n");

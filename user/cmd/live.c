@@ -21,7 +21,9 @@
 #define POLL_MS 100
 #define OUTBUF_SIZE (256 << 10)
 #define PROC_ROOT "/proc"
-#define LIFECYCLE ((1u << PL_EV_FORK) | (1u << PL_EV_EXEC) | (1u << PL_EV_EXIT) | (1u << PL_EV_REAP))
+/* What the model needs: the lifecycle, and renames for the processes' names. */
+#define LIFECYCLE ((1u << PL_EV_FORK) | (1u << PL_EV_EXEC) | (1u << PL_EV_EXIT) | \
+		   (1u << PL_EV_REAP) | (1u << PL_EV_RENAME))
 /* While events keep being lost, re-read /proc at most this often. */
 #define RESYNC_INTERVAL_NS 1000000000ULL
 
@@ -321,12 +323,13 @@ static void print_summary(const struct live *l)
 		total += l->counts[i];
 	fprintf(stderr,
 		"proclife: %llu events: %llu fork, %llu exec, %llu exit, %llu reap, %llu signal, "
-		"%llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
+		"%llu rename, %llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
 		(unsigned long long)total, (unsigned long long)l->counts[PL_EV_FORK],
 		(unsigned long long)l->counts[PL_EV_EXEC], (unsigned long long)l->counts[PL_EV_EXIT],
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
-		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
+		(unsigned long long)l->counts[PL_EV_RENAME], (unsigned long long)l->zombies,
+		(unsigned long long)l->orphans,
 		(unsigned long long)l->stats.lost, (unsigned long long)l->model.inferred_reaps);
 	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
@@ -356,6 +359,7 @@ static int start(struct live *l)
 		.btf_path = o->btf_path,
 		.ringbuf_size = o->ringbuf_size,
 		.arg_bytes = o->arg_bytes,
+		.thread_renames = o->threads,
 		.programs = programs(o),
 		.verbose = o->verbose,
 	};

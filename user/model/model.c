@@ -372,6 +372,8 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 			p->nthreads--;
 		return 0;
 	}
+	/* The leader's comm, as it was at the end: renames may have been missed. */
+	set_comm(p, ev->comm);
 	/* A zombie the scan found: the held exit event knows when it really exited. */
 	if (p->state == PROC_ZOMBIE)
 		make_alive(m, p);
@@ -403,6 +405,25 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 	forget(m, p);
 }
 
+/*
+ * A rename, or a signal to or from the leader, carries the leader's comm,
+ * which is the process's name; another thread's comm is only its own.
+ */
+static int apply_comm(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p;
+
+	if (ev->tid != ev->pid)
+		return 0;
+	p = ev->type == PL_EV_RENAME ? get_or_add(m, ev) :
+				       proctable_find(&m->table, ev->pid, ev->start_ns);
+	if (!p && ev->type == PL_EV_RENAME)
+		return -ENOMEM;
+	if (p)
+		set_comm(p, ev->comm);
+	return 0;
+}
+
 int model_apply(struct model *m, struct pl_event *ev)
 {
 	switch (ev->type) {
@@ -415,6 +436,10 @@ int model_apply(struct model *m, struct pl_event *ev)
 	case PL_EV_REAP:
 		apply_reap(m, ev);
 		return 0;
+	case PL_EV_RENAME:
+	case PL_EV_SIGNAL_GENERATE:
+	case PL_EV_SIGNAL_DELIVER:
+		return apply_comm(m, ev);
 	default:
 		return 0;
 	}

@@ -7,7 +7,6 @@
 #include "replay.h"
 #include "report.h"
 #include "status.h"
-#include "status.h"
 
 enum line_result {
 	LINE_USED,
@@ -326,6 +325,45 @@ static int read_exit(json_t *o, struct pl_event *ev, struct why *w)
 	return 0;
 }
 
+static int opt_i64(json_t *o, const char *key, int64_t *out, struct why *w)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return fail(w, "\"%s\" is not an integer", key);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The siginfo fields its kind says are there; a trace without "siginfo" gets the kind from the code. */
+static int read_siginfo(json_t *o, const struct pl_event *ev, struct siginfo_fields *si,
+			struct why *w)
+{
+	const char *kind = NULL;
+	int64_t band = 0;
+	uint64_t addr = 0, call_addr = 0;
+	int k;
+
+	if (opt_str(o, "siginfo", &kind, NULL, w) || opt_int(o, "si_pid", &si->pid, w) ||
+	    opt_u32(o, "si_uid", &si->uid, w) || opt_int(o, "si_status", &si->status, w) ||
+	    opt_uint(o, "si_addr", UINT64_MAX, &addr, w) ||
+	    opt_int(o, "si_timerid", &si->timerid, w) || opt_int(o, "si_overrun", &si->overrun, w) ||
+	    opt_i64(o, "si_band", &band, w) || opt_int(o, "si_fd", &si->fd, w) ||
+	    opt_uint(o, "si_call_addr", UINT64_MAX, &call_addr, w) ||
+	    opt_int(o, "si_syscall", &si->syscall, w) || opt_u32(o, "si_arch", &si->arch, w))
+		return -1;
+	k = kind ? siginfo_kind_from_name(kind) : (int)siginfo_kind_of(ev->signal.sig, ev->signal.code);
+	if (k < 0)
+		return fail(w, "\"siginfo\" is not a kind of siginfo");
+	si->kind = k;
+	si->unrecorded = !kind;
+	si->band = band;
+	si->addr = si->kind == SIGINFO_SYS ? call_addr : addr;
+	return 0;
+}
+
 static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 {
 	const char *stage = NULL, *result = NULL, *disp = NULL;
@@ -335,7 +373,8 @@ static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 	    opt_u32(o, "sender_pid", &ev->signal.sender_pid, w) ||
 	    opt_u32(o, "sender_tid", &ev->signal.sender_tid, w) ||
 	    want_comm(o, "sender_comm", ev->signal.sender_comm, false, w) ||
-	    opt_str(o, "result", &result, NULL, w) || opt_str(o, "disposition", &disp, NULL, w))
+	    opt_str(o, "result", &result, NULL, w) || opt_str(o, "disposition", &disp, NULL, w) ||
+	    read_siginfo(o, ev, &ev->signal.si, w))
 		return -1;
 	if (!json_object_get(o, "signal"))
 		return fail(w, "missing \"signal\"");
@@ -381,6 +420,8 @@ static int read_event(json_t *o, const char *type, struct pl_event *ev, char **a
 	case PL_EV_REAP:
 		ev->reap.zombie_ns = -1;
 		return opt_uint(o, "zombie_ns", INT64_MAX, (uint64_t *)&ev->reap.zombie_ns, w);
+	case PL_EV_RENAME:
+		return want_comm(o, "old_comm", ev->rename.old_comm, true, w);
 	default:
 		return read_signal(o, ev, w);
 	}

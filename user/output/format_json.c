@@ -59,6 +59,48 @@ static void put_exit(struct jw *w, const struct pl_event *ev)
 	}
 }
 
+/* Only the fields the union holds for this signal and code. */
+static void put_siginfo(struct jw *w, const struct siginfo_fields *si)
+{
+	/* Nothing is written that the trace did not record. */
+	if (si->unrecorded)
+		return;
+	jw_name(w, "siginfo", siginfo_kind_name(si->kind));
+	switch (si->kind) {
+	case SIGINFO_KILL:
+		/* 0: a sender the target's pid namespace cannot see, or none. */
+		if (si->pid) {
+			jw_i64(w, "si_pid", si->pid);
+			jw_u64(w, "si_uid", si->uid);
+		}
+		break;
+	case SIGINFO_CHILD:
+		jw_i64(w, "si_pid", si->pid);
+		jw_u64(w, "si_uid", si->uid);
+		jw_i64(w, "si_status", si->status);
+		break;
+	case SIGINFO_FAULT:
+		jw_u64(w, "si_addr", si->addr);
+		break;
+	case SIGINFO_TIMER:
+		jw_i64(w, "si_timerid", si->timerid);
+		jw_i64(w, "si_overrun", si->overrun);
+		break;
+	case SIGINFO_POLL:
+		jw_i64(w, "si_band", si->band);
+		jw_i64(w, "si_fd", si->fd);
+		break;
+	case SIGINFO_SYS:
+		jw_u64(w, "si_call_addr", si->addr);
+		jw_i64(w, "si_syscall", si->syscall);
+		jw_u64(w, "si_arch", si->arch);
+		break;
+	case SIGINFO_KERNEL:
+	case SIGINFO_KIND_MAX:
+		break;
+	}
+}
+
 static void put_signal_event(struct jw *w, const struct pl_event *ev)
 {
 	bool generate = ev->type == PL_EV_SIGNAL_GENERATE;
@@ -66,8 +108,9 @@ static void put_signal_event(struct jw *w, const struct pl_event *ev)
 	jw_name(w, "stage", generate ? "generate" : "deliver");
 	put_signal(w, "signal", "signal_name", ev->signal.sig);
 	jw_i64(w, "code", ev->signal.code);
-	jw_u64(w, "sender_pid", ev->signal.sender_pid);
+	put_siginfo(w, &ev->signal.si);
 	if (generate) {
+		jw_u64(w, "sender_pid", ev->signal.sender_pid);
 		jw_u64(w, "sender_tid", ev->signal.sender_tid);
 		jw_cstr(w, "sender_comm", ev->signal.sender_comm);
 		jw_name(w, "result", signal_result_name(ev->signal.result));
@@ -115,6 +158,9 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_SIGNAL_GENERATE:
 	case PL_EV_SIGNAL_DELIVER:
 		put_signal_event(&w, ev);
+		break;
+	case PL_EV_RENAME:
+		jw_cstr(&w, "old_comm", ev->rename.old_comm);
 		break;
 	case PL_EV_TYPE_MAX:
 		break;

@@ -26,5 +26,8 @@ const char *reaper_rule_words(int rule);
 /* The inverse lookups of the names above; -1 for a name that is not one. */
 int reaper_rule_from_name(const char *name);
 int disposition_from_name(const char *name);
+/* What a signal's siginfo holds (enum siginfo_kind): "kill", "child", "fault", ... */
+const char *siginfo_kind_name(int kind);
+int siginfo_kind_from_name(const char *name);
 
 #endif

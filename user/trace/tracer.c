@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kernreq.h"
 #include "proclife.skel.h"
 #include "tracer.h"
 
@@ -99,9 +100,37 @@ static bool may_use_bpf(void)
 	       (data[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32)));
 }
 
+/* 1 supported, 0 not, <0 the probe itself failed. */
+static int probe_helper(enum bpf_func_id id)
+{
+	/* Kprobes get every tracing helper that tp_btf programs use. */
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, id, NULL);
+}
+
+static int probe_features(struct kernel_features *f)
+{
+	int ringbuf, task_btf, loop;
+
+	ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (ringbuf < 0)
+		return ringbuf;
+	task_btf = probe_helper(BPF_FUNC_get_current_task_btf);
+	if (task_btf < 0)
+		return task_btf;
+	loop = probe_helper(BPF_FUNC_loop);
+	if (loop < 0)
+		return loop;
+	*f = (struct kernel_features){
+		.ringbuf = ringbuf, .get_current_task_btf = task_btf, .loop = loop,
+	};
+	return 0;
+}
+
 static int check_kernel(const struct tracer_config *cfg)
 {
 	const char *btf = cfg->btf_path ? cfg->btf_path : DEFAULT_BTF;
+	struct kernel_features f;
+	const char *missing;
 	int ret;
 
 	if (access(btf, R_OK)) {
@@ -113,11 +142,13 @@ static int check_kernel(const struct tracer_config *cfg)
 	}
 	if (!may_use_bpf())
 		return fail(EPERM, "use BPF");
-	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	ret = probe_features(&f);
 	if (ret < 0)
 		return fail(ret, "use BPF");
-	if (ret == 0) {
-		fprintf(stderr, "proclife: this kernel has no BPF ring buffer (Linux 5.8 or newer is needed)\n");
+	missing = kernel_missing(&f);
+	if (missing) {
+		fprintf(stderr, "proclife: this kernel lacks %s (Linux %s or newer is needed)\n",
+			missing, KERNEL_MIN_VERSION);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -137,6 +168,7 @@ static void choose_programs(struct proclife_bpf *skel, uint32_t programs, bool g
 		{ skel->progs.handle_free, PL_EV_REAP },
 		{ skel->progs.handle_signal_generate, PL_EV_SIGNAL_GENERATE },
 		{ skel->progs.handle_signal_deliver, PL_EV_SIGNAL_DELIVER },
+		{ skel->progs.handle_rename, PL_EV_RENAME },
 	};
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
@@ -207,6 +239,7 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 	if (err)
 		return err;
 	skel->rodata->exit_dedupe = !group_dead;
+	skel->rodata->thread_renames = cfg->thread_renames;
 	skel->rodata->arg_bytes = cfg->arg_bytes;
 	/* Wake the consumer in batches; its poll timeout bounds the latency. */
 	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8;

@@ -28,6 +28,7 @@ struct tracer_config {
 	const char *btf_path;	/* NULL: the running kernel's */
 	size_t ringbuf_size;	/* bytes, a power of two */
 	uint32_t arg_bytes;
+	bool thread_renames;	/* report renames of every thread, not only of leaders */
 	uint32_t programs;	/* which events' programs to load: 1 << enum pl_event_type */
 	struct tracer_filter filter;
 	bool verbose;		/* pass libbpf's messages to stderr */
