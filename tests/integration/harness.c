@@ -252,18 +252,23 @@ void trace_free(struct trace *t)
 	t->err_fd = -1;
 }
 
-pid_t spawn(const char *const *argv, int *out_fd)
+pid_t spawn_held(const char *const *argv, int *out_fd, int *hold_fd)
 {
-	int fds[2];
+	int fds[2], hold[2];
 	pid_t pid;
 
 	if (out_fd && pipe2(fds, O_CLOEXEC))
 		return -1;
+	if (hold_fd && pipe2(hold, O_CLOEXEC))
+		return -1;
 	pid = fork();
 	if (pid == 0) {
+		int in = hold_fd ? hold[0] : open("/dev/null", O_RDONLY);
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (out_fd)
 			dup2(fds[1], 1);
+		dup2(in, 0);
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
@@ -271,5 +276,14 @@ pid_t spawn(const char *const *argv, int *out_fd)
 		close(fds[1]);
 		*out_fd = fds[0];
 	}
+	if (hold_fd) {
+		close(hold[0]);
+		*hold_fd = hold[1];
+	}
 	return pid;
+}
+
+pid_t spawn(const char *const *argv, int *out_fd)
+{
+	return spawn_held(argv, out_fd, NULL);
 }

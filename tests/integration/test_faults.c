@@ -56,7 +56,8 @@ static void sigterm_during_storm(void **state)
 		skip();
 	assert_int_equal(trace_start(&t, NULL), 0);
 	storm = start_storm(1000000);
-	sleep_ms(300);
+	/* Mid-storm, whatever the host's load: once proclife has printed 1001 forks. */
+	assert_non_null(trace_wait_nth(&t, "fork", -1, 1001));
 	status = trace_stop_with(&t, SIGTERM);
 	kill(storm, SIGKILL);
 	waitpid(storm, NULL, 0);

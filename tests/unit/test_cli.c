@@ -114,7 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.max_args, 64);
 	assert_int_equal(o.zombie_age_ns, 5000000000LL);
 	assert_int_equal(o.snapshot_ns, 0);
-	assert_int_equal(o.at_ns, 0);
+	assert_false(o.at_given);
 	assert_int_equal(o.events, EVENTS_ALL);
 	assert_false(o.events_given);
 	assert_int_equal(o.filter_pid, 0);
@@ -391,6 +391,11 @@ static void test_command_options(void **state)
 	assert_int_equal(o.at_ns, 1795240020ULL * 1000000000);
 	expect_run(&o, ARGS("--at=2026-11-21T05:47:00.5+01:00", "replay", "-"));
 	assert_int_equal(o.at_ns, 1795236420ULL * 1000000000 + 500000000);
+	/* The epoch is a time like any other, not "no --at". */
+	expect_run(&o, ARGS("replay", "t.json", "--at", "1970-01-01T00:00:00Z"));
+	assert_true(o.at_given);
+	assert_int_equal(o.at_ns, 0);
+	expect_usage(ARGS("tree", "--at", "1970-01-01T00:00:00Z"), "--at is for the replay command");
 
 	expect_usage(ARGS("--check"), "--check is for the zombies command");
 	expect_usage(ARGS("tree", "--check"), "--check is for the zombies command");

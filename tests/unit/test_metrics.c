@@ -146,6 +146,29 @@ static void test_counts_and_gauges(void **state)
 	assert_non_null(strstr(t, "\nprocess_resident_memory_bytes "));
 }
 
+static bool gone(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	(void)p;
+	return false;
+}
+
+/* A leaked zombie /proc no longer has (its free untraced) is counted nowhere. */
+static void test_reaped_zombie_not_counted(void **state)
+{
+	struct world *w = *state;
+	const char *t;
+
+	leaker(w, "leaky", 1);
+	model_tick(&w->m, 6500 * MS);
+	assert_line(render(w), "proclife_leaked_zombies 1");
+	w->m.sink.still_zombie = gone;
+	model_tick(&w->m, 7500 * MS);
+	t = render(w);
+	assert_line(t, "proclife_leaked_zombies 0");
+	assert_line(t, "proclife_zombies 0");
+}
+
 static void test_reap_clears_the_parent(void **state)
 {
 	struct world *w = *state;
@@ -275,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counts_and_gauges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_clears_the_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reaped_zombie_not_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parents_beyond_the_bound_are_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_values_are_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promtool_accepts_the_text, setup, teardown),

@@ -296,6 +296,7 @@ static void test_until_stops_early(void **state)
 	data_path(path, sizeof(path), "trace-bad.jsonl");
 	in = fopen(path, "r");
 	assert_non_null(in);
+	w->r.until_given = true;
 	w->r.until_ns = T0 + 9 * SEC;
 	assert_int_equal(replay_run(&w->r, in), 1);
 	fclose(in);
@@ -304,6 +305,59 @@ static void test_until_stops_early(void **state)
 	assert_int_equal(w->rec.nzombies, 1);
 	assert_int_equal(w->rec.zombies[0].age_ns, 7 * SEC);
 	assert_int_equal(proctable_find_pid(&w->m.table, 20)->state, PROC_ZOMBIE);
+}
+
+/* --at the epoch: the state before the first line, not the whole trace. */
+static void test_until_epoch(void **state)
+{
+	struct world *w = *state;
+	char path[512];
+	FILE *in;
+
+	data_path(path, sizeof(path), "trace-bad.jsonl");
+	in = fopen(path, "r");
+	assert_non_null(in);
+	w->r.until_given = true;
+	w->r.until_ns = 0;
+	assert_int_equal(replay_run(&w->r, in), 0);
+	fclose(in);
+	assert_int_equal(w->r.now_ns, 0);
+	assert_int_equal(w->r.events, 0);
+	assert_int_equal(w->m.table.count, 0);
+}
+
+/*
+ * A trace recorded without --threads has thread forks but no thread exits:
+ * the replayed count is not inflated by them. Once a thread's exit shows
+ * the trace has them, thread forks count again.
+ */
+static void test_threads_without_exits(void **state)
+{
+	struct world *w = *state;
+	static const char without[] =
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20,\"tid\":20,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":false}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:02Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:03Z\",\"pid\":20,\"tid\":22,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:04Z\",\"pid\":20,\"tid\":23,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n";
+	static const char with[] =
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20,\"tid\":20,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":false}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:02Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:03Z\",\"pid\":20,\"tid\":22,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:04Z\",\"pid\":20,\"tid\":23,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:05Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true,\"exit_code\":0}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:06Z\",\"pid\":20,\"tid\":24,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n";
+	struct model_opts o = {
+		.zombie_age_ns = 5 * SEC, .clk_tck = TICK_HZ, .thread_exits_optional = true,
+	};
+
+	model_free(&w->m);
+	assert_int_equal(model_init(&w->m, &o), 0);
+	assert_int_equal(replay_text(w, without), 0);
+	assert_int_equal(proctable_find_pid(&w->m.table, 20)->nthreads, 1);
+	model_free(&w->m);
+	assert_int_equal(model_init(&w->m, &o), 0);
+	assert_int_equal(replay_text(w, with), 0);
+	assert_int_equal(proctable_find_pid(&w->m.table, 20)->nthreads, 2);
 }
 
 static void test_parse_time(void **state)
@@ -428,6 +482,8 @@ int main(void)
 		T(test_late_joiner),
 		T(test_snapshot_reseeds),
 		T(test_until_stops_early),
+		T(test_until_epoch),
+		T(test_threads_without_exits),
 		T(test_parse_time),
 		T(test_snapshot_round_trip),
 		T(test_rename_and_siginfo_read_back),

@@ -236,6 +236,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'W':
 		if (replay_parse_time(arg, &o->at_ns))
 			return bad("time", arg, "expected RFC 3339, such as 2026-11-21T05:47:00Z");
+		o->at_given = true;
 		return 0;
 	case 'b':
 		size = cli_parse_size(arg);
@@ -347,7 +348,7 @@ static int check_combination(const struct options *o)
 {
 	if (only_for("--snapshot", o->snapshot_ns, CMD_TRACE, o) ||
 	    only_for("--check", o->check, CMD_ZOMBIES, o) ||
-	    only_for("--at", o->at_ns, CMD_REPLAY, o) ||
+	    only_for("--at", o->at_given, CMD_REPLAY, o) ||
 	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
 		return -1;
 	if (only_for("--events", o->events_given, CMD_TRACE, o))

@@ -36,7 +36,8 @@ struct options {
 	unsigned int max_args;
 	int64_t zombie_age_ns;
 	int64_t snapshot_ns;	/* 0: no periodic snapshot */
-	uint64_t at_ns;		/* replay: ns since the epoch; 0: the end */
+	bool at_given;		/* replay: --at was given (the epoch itself is a valid time) */
+	uint64_t at_ns;		/* replay: with at_given, ns since the epoch */
 	uint32_t events;	/* EVENT_* and 1 << type: what trace prints */
 	bool events_given;	/* -e */
 	/* Filters; all must match. */

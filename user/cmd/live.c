@@ -107,15 +107,9 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 static bool still_zombie(void *ctx, const struct proc *p)
 {
 	const struct live *l = ctx;
-	uint64_t ticks;
-	char state;
-	int err = procscan_state(PROC_ROOT, p->pid, &state, &ticks);
 
-	if (err == -ENOENT)
-		return false;
-	if (err)
-		return true;
-	return state == 'Z' && ticks == p->start_ns / l->model.table.tick_ns;
+	/* A read error keeps what the events said. */
+	return procscan_zombie(PROC_ROOT, p->pid, p->start_ns / l->model.table.tick_ns) != 0;
 }
 
 static void print_event(struct live *l, const struct pl_event *ev);
@@ -221,7 +215,7 @@ static int check_lost(struct live *l, uint64_t now)
 	return 0;
 }
 
-/* The text tree, or in JSON a snapshot line. */
+/* The text tree, or in JSON a snapshot line: only zombies /proc still has. */
 static int dump_tree(struct live *l, uint64_t now)
 {
 	/* A model that events do not follow (trace -e signal) is only as new as /proc. */
@@ -229,8 +223,8 @@ static int dump_tree(struct live *l, uint64_t now)
 
 	if (err)
 		return err;
+	model_confirm_zombies(&l->model, now);
 	err = tree_print(&l->fmt, &l->model, now);
-
 	if (err)
 		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
 	return err;
@@ -435,12 +429,15 @@ static int finish(struct live *l, int *status)
 	if (l->opts->command == CMD_TREE) {
 		model_tick(&l->model, now);
 		err = dump_tree(l, now);
-		if (!err)
-			err = flush_output(l);
 	}
-	if (l->opts->command == CMD_ZOMBIES && l->opts->check && model_leaked(&l->model))
-		*status = EXIT_LEAKED_ZOMBIES;
-	return err;
+	if (l->opts->command == CMD_ZOMBIES && l->opts->check) {
+		model_confirm_zombies(&l->model, now);
+		if (model_leaked(&l->model))
+			*status = EXIT_LEAKED_ZOMBIES;
+	}
+	/* Reaps known but whose events have not come: said now or never. */
+	model_flush_reaped(&l->model, now);
+	return err ? err : flush_output(l);
 }
 
 int live_run(const struct options *o)

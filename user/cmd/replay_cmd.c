@@ -41,9 +41,15 @@ int replay_command(const struct options *o)
 {
 	bool from_stdin = !strcmp(o->replay_path, "-");
 	const char *name = from_stdin ? "standard input" : o->replay_path;
-	struct model_opts mo = { .zombie_age_ns = o->zombie_age_ns, .clk_tck = sysconf(_SC_CLK_TCK) };
+	struct model_opts mo = {
+		.zombie_age_ns = o->zombie_age_ns, .clk_tck = sysconf(_SC_CLK_TCK),
+		.thread_exits_optional = true,
+	};
 	struct model model;
-	struct replay r = { .model = &model, .name = name, .err = stderr, .until_ns = o->at_ns };
+	struct replay r = {
+		.model = &model, .name = name, .err = stderr,
+		.until_given = o->at_given, .until_ns = o->at_ns,
+	};
 	FILE *in = from_stdin ? stdin : fopen(o->replay_path, "r");
 	int ret, err;
 

@@ -492,7 +492,7 @@ static int apply_snapshot(struct replay *r, json_t *o, uint64_t now_ns, struct w
 	model_seed_begin(r->model);
 	for (i = 0; i < n && !err; i++)
 		err = model_seed_add(r->model, &seeds[i]);
-	model_seed_end(r->model);
+	model_seed_end(r->model, now_ns);
 	free(seeds);
 	return err;
 }
@@ -537,7 +537,7 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 		fail(w, "\"time\" is not an RFC 3339 time");
 		goto out;
 	}
-	if (r->until_ns && ts > r->until_ns) {
+	if (r->until_given && ts > r->until_ns) {
 		err = LINE_STOP;
 		goto out;
 	}
@@ -602,7 +602,7 @@ int replay_run(struct replay *r, FILE *in)
 	free(line);
 	if (err)
 		return err;
-	if (r->until_ns)
+	if (r->until_given)
 		r->now_ns = r->until_ns;
 	model_tick(r->model, r->now_ns);
 	return r->bad ? 1 : 0;

@@ -21,7 +21,8 @@ struct replay {
 	struct model *model;
 	const char *name;	/* the trace as messages name it */
 	FILE *err;		/* where unusable lines are reported */
-	uint64_t until_ns;	/* 0: the whole trace; else stop at the first line after it */
+	bool until_given;	/* stop at the first line after until_ns; else read the whole trace */
+	uint64_t until_ns;
 	/* Optional: each event, after the model has applied it. */
 	void (*on_event)(void *ctx, const struct pl_event *ev);
 	void *ctx;

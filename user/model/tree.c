@@ -48,6 +48,12 @@ static size_t index_of(const struct forest *fo, const struct proc *p)
 	return hit ? (size_t)(hit - fo->procs) : fo->n;
 }
 
+/* Reaped, its free still to come: /proc no longer has it, nor does any view. */
+static bool shown(const struct proc *p)
+{
+	return !(p->flags & PROC_REAPED);
+}
+
 static int forest_build(struct forest *fo, const struct model *m)
 {
 	struct proctable_iter it;
@@ -67,7 +73,9 @@ static int forest_build(struct forest *fo, const struct model *m)
 	i = 0;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		fo->procs[i++] = p;
+		if (shown(p))
+			fo->procs[i++] = p;
+	fo->n = n = i;
 	qsort(fo->procs, n, sizeof(*fo->procs), by_key);
 	/* cursor[] first holds each parent's index, then where its next child goes. */
 	for (i = 0; i < n; i++)
@@ -121,12 +129,15 @@ static void put_label(const struct formatter *f, const struct proc *p, uint64_t 
 	if (p->state == PROC_ALIVE && p->nthreads > 1)
 		outbuf_printf(ob, " {%u threads}", p->nthreads);
 	put_container_root(f, p);
-	if (p->state == PROC_ZOMBIE) {
+	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN)) {
 		outbuf_puts(ob, " <zombie ");
 		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
-		if (!(p->flags & PROC_EXIT_SEEN))
-			outbuf_puts(ob, " since start-up");
 		outbuf_putc(ob, '>');
+	} else if (p->state == PROC_ZOMBIE) {
+		/* Its exit predates the scan: only a lower bound is known. */
+		outbuf_puts(ob, " <zombie for more than ");
+		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
+		outbuf_puts(ob, " (age unknown: older than proclife)>");
 	}
 	if (!(p->flags & PROC_ORPHAN))
 		return;
@@ -324,7 +335,7 @@ int tree_print_zombies(struct formatter *f, const struct model *m, uint64_t now_
 		return -ENOMEM;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP) &&
+		if (p->state == PROC_ZOMBIE && shown(p) && !(p->flags & PROC_AUTOREAP) &&
 		    (int64_t)(now_ns - p->exit_ns) >= m->zombie_age_ns)
 			z[nz++] = p;
 	qsort(z, nz, sizeof(*z), by_exit);

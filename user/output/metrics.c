@@ -170,10 +170,12 @@ static int model_gauges(FILE *f, const struct model *m)
 
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it))) {
-		alive += p->state == PROC_ALIVE;
 		/* A zombie /proc showed reaped only waits for its late free event. */
-		zombies += p->state == PROC_ZOMBIE && !(p->flags & PROC_REAPED);
-		if (p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED) && leaked_add(&leaked, p)) {
+		bool zombie = p->state == PROC_ZOMBIE && !(p->flags & PROC_REAPED);
+
+		alive += p->state == PROC_ALIVE;
+		zombies += zombie;
+		if (zombie && (p->flags & PROC_REPORTED) && leaked_add(&leaked, p)) {
 			free(leaked.pc);
 			return -ENOMEM;
 		}
