@@ -20,4 +20,6 @@ void format_begin(struct formatter *f)
 {
 	if (!f->json)
 		format_text_begin(f);
+	else if (f->host)
+		format_json_start(f, boottime_now_ns());
 }

@@ -44,7 +44,7 @@ static void zombie_json(struct formatter *f, const struct model_zombie *z)
 		jw_u64(&w, "parent_start_ns", z->parent->start_ns);
 		jw_u64(&w, "parent_zombies", z->parent->nzombies);
 	}
-	jw_end(&w);
+	format_json_end(f, &w);
 }
 
 static void zombie_text(struct formatter *f, const struct model_zombie *z)
@@ -88,7 +88,7 @@ static void orphan_json(struct formatter *f, const struct model_orphan *o)
 	if (o->parent)
 		jw_cstr(&w, "parent_comm", o->parent->comm);
 	jw_cstr(&w, "reaper_rule", reaper_rule_name(o->rule) ? reaper_rule_name(o->rule) : "unknown");
-	jw_end(&w);
+	format_json_end(f, &w);
 }
 
 static void orphan_text(struct formatter *f, const struct model_orphan *o)
