@@ -384,6 +384,145 @@ static void builtin_rotation(void **state)
 	trace_free(&t);
 }
 
+/*
+ * The wall clock is stepped (through a preloaded stand-in: the host's
+ * clock is shared): the lines that follow carry the new time.
+ */
+static void follows_clock_steps(void **state)
+{
+	struct dir *d = *state;
+	const char *asan = getenv("ASAN_OPTIONS");
+	char shift[160], shim[4096], asan_opts[1024];
+	struct trace t;
+	const char *want[] = { "2036-", "2026-" };
+	int steps[] = { 10 * 365 * 86400, 0 };
+
+	if (harness_unsupported())
+		skip();
+	snprintf(shift, sizeof(shift), "%s/shift", d->path);
+	snprintf(shim, sizeof(shim), "%s", harness_prog("shim_clock.so"));
+	/* A sanitized proclife wants its runtime first; the stand-in comes before it. */
+	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan ? ":" : "");
+	assert_int_equal(access(shim, R_OK), 0);
+	assert_int_equal(setenv("PROCLIFE_CLOCK_SHIFT", shift, 1), 0);
+	assert_int_equal(setenv("LD_PRELOAD", shim, 1), 0);
+	assert_int_equal(setenv("ASAN_OPTIONS", asan_opts, 1), 0);
+	assert_int_equal(trace_start(&t, NULL), 0);
+	unsetenv("LD_PRELOAD");
+	if (asan)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(shift, "w");
+		bool seen = false;
+
+		assert_non_null(f);
+		fprintf(f, "%d\n", steps[k]);
+		fclose(f);
+		/* Followed within a poll or so; a child at a time until one shows it. */
+		for (int i = 0; i < 100 && !seen; i++) {
+			pid_t child = fork();
+			json_t *ev;
+
+			if (child == 0)
+				_exit(0);
+			waitpid(child, NULL, 0);
+			ev = trace_wait(&t, "fork", child);
+			assert_non_null(ev);
+			seen = !strncmp(json_string_value(json_object_get(ev, "time")), want[k], 5);
+		}
+		if (!seen)
+			fail_msg("the wall clock was stepped to %s, the lines did not follow", want[k]);
+	}
+	assert_int_equal(WEXITSTATUS(trace_stop(&t)), 0);
+	trace_free(&t);
+}
+
+/*
+ * A tree too big for one line of 64 KiB: the snapshot comes in parts, one
+ * id, numbered, each within the limit, and a replay puts them together.
+ */
+static void snapshot_in_parts(void **state)
+{
+	enum { SLEEPERS = 800 };
+	static pid_t pids[SLEEPERS];
+	struct trace t;
+	json_t *snap;
+	char line[70000], cmd[256];
+	FILE *f;
+	json_int_t id = -1, parts = 0, n = 0;
+	size_t procs, found = 0;
+
+	(void)state;
+	if (start(NULL, &t, NULL))
+		skip();
+	for (int i = 0; i < SLEEPERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		assert_true(pids[i] > 0);
+	}
+	assert_non_null(trace_wait(&t, "fork", pids[SLEEPERS - 1]));
+	kill(t.pid, SIGUSR1);
+	snap = trace_wait(&t, "snapshot", -1);
+	assert_non_null(snap);
+	procs = json_array_size(json_object_get(snap, "procs"));
+	for (int i = 0; i < SLEEPERS; i++) {
+		size_t j;
+		json_t *p;
+
+		json_array_foreach(json_object_get(snap, "procs"), j, p)
+			if (json_integer_value(json_object_get(p, "pid")) == pids[i]) {
+				found++;
+				break;
+			}
+	}
+	assert_int_equal(found, SLEEPERS);
+	assert_int_equal(WEXITSTATUS(trace_stop(&t)), 0);
+	for (int i = 0; i < SLEEPERS; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	/* The lines themselves. */
+	f = fopen(t.path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t err;
+		json_t *o = json_loads(line, 0, &err);
+
+		assert_non_null(o);
+		if (!strcmp(json_string_value(json_object_get(o, "type")), "snapshot")) {
+			assert_true(strlen(line) <= 65536);
+			if (id < 0) {
+				id = json_integer_value(json_object_get(o, "snapshot_id"));
+				parts = json_integer_value(json_object_get(o, "parts"));
+			}
+			assert_int_equal(json_integer_value(json_object_get(o, "snapshot_id")), id);
+			assert_int_equal(json_integer_value(json_object_get(o, "parts")), parts);
+			assert_int_equal(json_integer_value(json_object_get(o, "part")), ++n);
+		}
+		json_decref(o);
+	}
+	fclose(f);
+	assert_true(parts >= 2);
+	assert_int_equal(n, parts);
+	/* A replay reads them back into one tree: every sleeper in it. */
+	snprintf(cmd, sizeof(cmd), "%s replay %s | grep -c ' test_output$'", getenv("PROCLIFE"),
+		 t.path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_true(atol(line) >= SLEEPERS);
+	assert_int_equal(pclose(f), 0);
+	assert_true(procs > SLEEPERS);
+	trace_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +533,8 @@ int main(void)
 		T(logrotate_create),
 		T(logrotate_copytruncate),
 		T(builtin_rotation),
+		T(follows_clock_steps),
+		T(snapshot_in_parts),
 #undef T
 	};
 
