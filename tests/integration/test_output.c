@@ -59,13 +59,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs proclife to its end with args; its stderr into err. Returns the wait status. */
-static int run_to_end(const char *const *args, char *err, size_t errlen, void (*during)(void))
+/*
+ * Runs proclife to its end with args, its stderr into err, calling during
+ * (when given) from when it traces until it ends. Returns the wait status.
+ */
+static int run_to_end(const char *const *args, char *err, size_t errlen, void (*during)(pid_t))
 {
 	const char *argv[24] = { getenv("PROCLIFE") };
 	int fds[2], argc = 1, status;
 	bool done = false;
 	size_t got = 0;
+
+	err[0] = '\0';
 	ssize_t n;
 	pid_t pid;
 
@@ -80,11 +85,16 @@ static int run_to_end(const char *const *args, char *err, size_t errlen, void (*
 		_exit(127);
 	}
 	close(fds[1]);
+	while (during && got < errlen - 1 && !strstr(err, "Tracing") &&
+	       (n = read(fds[0], err + got, errlen - 1 - got)) > 0) {
+		got += n;
+		err[got] = '\0';
+	}
 	/* Work for it to write about, until it ends. */
 	while (during && !done) {
 		done = waitpid(pid, &status, WNOHANG) == pid;
 		if (!done)
-			during();
+			during(pid);
 	}
 	while (got < errlen - 1 && (n = read(fds[0], err + got, errlen - 1 - got)) > 0)
 		got += n;
@@ -95,8 +105,9 @@ static int run_to_end(const char *const *args, char *err, size_t errlen, void (*
 	return status;
 }
 
-static void small_storm(void)
+static void small_storm(pid_t proclife)
 {
+	(void)proclife;
 	for (int i = 0; i < 50; i++) {
 		pid_t child = fork();
 
@@ -214,6 +225,29 @@ static void full_device(void **state)
 	assert_non_null(strstr(err, "proclife: 1 write error on /dev/full"));
 }
 
+/*
+ * Held still while a storm fills its ring buffer, then let go: its output
+ * buffer fills in the middle of reading the records, and that write fails.
+ */
+static void burst(pid_t proclife)
+{
+	static bool once;
+	pid_t child;
+
+	if (!once) {
+		once = true;
+		kill(proclife, SIGSTOP);
+		for (int i = 0; i < 3000; i++) {
+			child = fork();
+			if (child == 0)
+				_exit(0);
+			waitpid(child, NULL, 0);
+		}
+		kill(proclife, SIGCONT);
+	}
+	small_storm(proclife);
+}
+
 /* A small file system fills up: what was written is kept, in whole lines. */
 static void full_file_system(void **state)
 {
@@ -224,8 +258,8 @@ static void full_file_system(void **state)
 
 	if (harness_unsupported())
 		skip();
-	assert_int_equal(mount("proclife-test", d->path, "tmpfs", 0, "size=64k"), 0);
-	status = run_to_end(args, err, sizeof(err), small_storm);
+	assert_int_equal(mount("proclife-test", d->path, "tmpfs", 0, "size=1m"), 0);
+	status = run_to_end(args, err, sizeof(err), burst);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	snprintf(want, sizeof(want), "proclife: cannot write %s: No space left on device\n", d->file);
