@@ -32,7 +32,7 @@ static const char usage[] =
 "                           SIGHUP reopens it (logrotate's create mode)\n"
 "      --rotate-size SIZE   -o: rotate FILE once it holds SIZE bytes (such as 100M),\n"
 "                           between lines: FILE -> FILE.1 -> ... -> FILE.N\n"
-"      --rotate-keep N      --rotate-size: keep N rotated files (default 5)\n"
+"      --rotate-keep N      --rotate-size: keep N rotated files (default 5, at most 1000)\n"
 "      --host-fields        --json: add host and boot_id to every line, for fleets\n"
 "  -T, --threads            also print the exit of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
