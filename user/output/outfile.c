@@ -206,6 +206,8 @@ static int write_lines(struct outfile *of, const char *p, size_t n)
 
 static int keep_tail(struct outfile *of, const char *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (of->tail_len + n > of->tail_cap) {
 		size_t cap = (of->tail_len + n) * 2;
 		char *t = realloc(of->tail, cap);
