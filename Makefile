@@ -3,6 +3,12 @@
 # runs on any kernel image), SANITIZE=1 (ASan + UBSan), V=1 (show commands).
 
 VERSION := 0.1.0
+# The commit the binary is built from: `git describe` in a clone, "unknown" in a
+# tarball; `make PROCLIFE_COMMIT=...` sets it (a source package does).
+ifeq ($(origin PROCLIFE_COMMIT),undefined)
+PROCLIFE_COMMIT := $(if $(wildcard .git),$(shell git describe --always --dirty 2>/dev/null))
+endif
+PROCLIFE_COMMIT := $(or $(PROCLIFE_COMMIT),unknown)
 OUTPUT ?= build
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -20,7 +26,7 @@ CFLAGS ?= -g -O2
 # user/ is grouped by stage, in the order events flow through it.
 USER_DIRS := user/trace user/model user/output user/cmd
 CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf $(addprefix -I,$(USER_DIRS)) -I$(OBJDIR) \
-	-DPROCLIFE_VERSION='"$(VERSION)"'
+	-DPROCLIFE_VERSION='"$(VERSION)"' -DPROCLIFE_COMMIT='"$(PROCLIFE_COMMIT)"'
 LDLIBS := -lbpf -lelf -lz -ljansson -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function \
 	-Wno-unused-parameter \
@@ -43,6 +49,14 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
+# Debian's libmicrohttpd cannot link statically (GnuTLS needs p11-kit, shipped
+# only as a shared library): a static build has no metrics server.
+ifeq ($(STATIC),1)
+USER_SRCS := $(filter-out user/output/metrics_server.c,$(USER_SRCS))
+else
+USER_SRCS := $(filter-out user/output/metrics_server_static.c,$(USER_SRCS))
+LDLIBS += -lmicrohttpd
+endif
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(OBJDIR)/%.o,$(USER_SRCS))
 # Only these need the BPF skeleton (so clang and bpftool); unit tests link the rest.
@@ -79,9 +93,20 @@ $(OBJDIR)/%.o: user/%.c $(USER_HDRS) bpf/proclife.h | $(OBJDIR)
 
 $(BPF_USER_OBJS): $(SKEL)
 
+# Objects that print PROCLIFE_COMMIT are rebuilt when it changes; the stamp is
+# rewritten only then, so a commit relinks but does not recompile everything.
+COMMIT_STAMP := $(OBJDIR)/commit
+COMMIT_OBJS := $(OBJDIR)/cmd/cli.o
+$(shell mkdir -p $(OBJDIR) && echo '$(PROCLIFE_COMMIT)' | cmp -s - $(COMMIT_STAMP) || \
+	echo '$(PROCLIFE_COMMIT)' > $(COMMIT_STAMP))
+$(COMMIT_OBJS): $(COMMIT_STAMP)
+
 $(OUTPUT)/proclife: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# proclife_build_info names the commit too.
+$(OBJDIR)/output/metrics.o: $(COMMIT_STAMP)
 
 $(TESTDIR)/unit/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(TESTDIR)/unit
 	$(call msg,TEST,$@)

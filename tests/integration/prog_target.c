@@ -12,6 +12,8 @@
  *   storm N           fork N children that exit at once, reaping each
  *   leak N SECS       fork N children that exit with 0..N-1 at once; print their
  *                     pids, reap none for SECS, then reap them all
+ *   hold N            fork N children that exit at once; print their pids, reap
+ *                     none until standard input ends, then reap them all
  *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid, wait 1 s
  *   daemon            fork; the child calls setsid, forks a grandchild and exits;
  *                     print the grandchild's pid (it lives 1 s)
@@ -127,6 +129,23 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 		usleep(atof(argv[3]) * 1e6);
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "hold")) {
+		char c;
+
+		for (int i = 0, n = atoi(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0)
+				_exit(0);
+			printf("%d\n", child);
+		}
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
 		while (wait(NULL) > 0)
 			;
 		return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli.h"
 #include "proclife.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "outfile.h"
 #include "replay.h"
@@ -36,6 +37,9 @@ static const char usage[] =
 "      --host-fields        --json: add host and boot_id to every line, for fleets\n"
 "  -T, --threads            also print the exit of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
+"      --metrics [ADDR:]PORT\n"
+"                           serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                           (only PORT: on 127.0.0.1; [ADDR]:PORT for IPv6)\n"
 "\n"
 "Model:\n"
 "  -z, --zombie-age SECONDS a zombie unreaped for longer is leaked (default 5)\n"
@@ -193,6 +197,16 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'H':
 		o->host_fields = true;
 		return 0;
+	case 'M': {
+		struct sockaddr_storage sa;
+		socklen_t len;
+
+		if (metrics_parse_addr(arg, &sa, &len))
+			return bad("metrics address", arg,
+				   "expected PORT, ADDR:PORT or [ADDR]:PORT with a numeric address");
+		o->metrics_addr = arg;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -248,6 +262,10 @@ static int check_combination(const struct options *o)
 	    only_for("--at", o->at_ns, CMD_REPLAY, o) ||
 	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
 		return -1;
+	if (o->metrics_addr && o->command == CMD_REPLAY) {
+		fprintf(stderr, "proclife: --metrics is for the live commands\n");
+		return -1;
+	}
 	if (o->snapshot_ns && !o->json) {
 		fprintf(stderr, "proclife: --snapshot needs --json\n");
 		return -1;
@@ -298,6 +316,7 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-keep", required_argument, NULL, 'K' },
 		{ "host-fields", no_argument, NULL, 'H' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },

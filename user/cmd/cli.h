@@ -26,6 +26,7 @@ struct options {
 	bool host_fields;	/* --json: host and boot_id on every line */
 	const char *btf_path;
 	const char *replay_path;	/* "-": standard input */
+	const char *metrics_addr;	/* serve /metrics there; NULL: no server */
 	double duration;	/* seconds; 0: until interrupted */
 	size_t ringbuf_size;
 	uint32_t arg_bytes;

@@ -8,6 +8,7 @@
 #include "format.h"
 #include "hostid.h"
 #include "live.h"
+#include "metrics_server.h"
 #include "model.h"
 #include "outbuf.h"
 #include "outfile.h"
@@ -34,11 +35,11 @@ struct live {
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
-	uint64_t malformed;
-	uint64_t lost;
 	bool resync_pending;
 	uint64_t last_resync_ns;
 	uint64_t next_snapshot_ns;
+	struct metrics_counts stats;		/* every event, whatever is printed; losses */
+	struct metrics_server *metrics;		/* NULL without --metrics */
 };
 
 /* Set by signal handlers, read by the loop: the only state a handler may share. */
@@ -89,6 +90,7 @@ static void on_zombie(void *ctx, const struct model_zombie *z)
 {
 	struct live *l = ctx;
 
+	l->stats.leaked_reports++;
 	if (l->opts->command == CMD_TREE)
 		return;
 	report_zombie(&l->fmt, z);
@@ -99,6 +101,7 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 {
 	struct live *l = ctx;
 
+	l->stats.orphans[o->rule]++;
 	if (l->opts->command != CMD_TRACE)
 		return;
 	report_orphan(&l->fmt, o);
@@ -154,9 +157,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	int err;
 
 	if (event_decode(data, size, &ev)) {
-		l->malformed++;
+		l->stats.malformed++;
 		return 0;
 	}
+	l->stats.events[ev.type]++;
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -195,9 +199,9 @@ static int check_lost(struct live *l, uint64_t now)
 
 	if (err)
 		return err;
-	if (total > l->lost) {
-		format_lost(&l->fmt, now, total - l->lost);
-		l->lost = total;
+	if (total > l->stats.lost) {
+		format_lost(&l->fmt, now, total - l->stats.lost);
+		l->stats.lost = total;
 		l->resync_pending = true;
 	}
 	if (l->resync_pending && now - l->last_resync_ns >= RESYNC_INTERVAL_NS) {
@@ -254,6 +258,13 @@ static int housekeeping(struct live *l)
 		dump_requested = 0;
 		err = dump_tree(l, now);
 	}
+	if (!err && l->metrics) {
+		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
+		l->stats.write_errors = l->out.file->write_errors;
+		l->stats.output_files = l->out.file->rotations;
+		l->stats.clock_steps = l->clock.steps;
+		metrics_server_run(l->metrics);
+	}
 	if (!err && reopen_requested)
 		return reopen_output(l);
 	return err ? err : flush_output(l);
@@ -261,9 +272,18 @@ static int housekeeping(struct live *l)
 
 static int poll_once(struct live *l, int timeout_ms)
 {
-	int err;
+	int err = 0;
 
 	wallclock_follow(&l->clock);
+	/* A scrape wakes the loop as records do; it is answered after they are applied. */
+	if (l->metrics) {
+		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
+		if (err) {
+			fprintf(stderr, "proclife: cannot wait for events: %s\n", strerror(-err));
+			return err;
+		}
+		timeout_ms = 0;
+	}
 	err = tracer_poll(l->tracer, timeout_ms);
 	if (l->err)
 		return l->err;
@@ -313,10 +333,10 @@ static void print_summary(const struct live *l)
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
 		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
-		(unsigned long long)l->lost, (unsigned long long)l->model.inferred_reaps);
-	if (l->malformed)
+		(unsigned long long)l->stats.lost, (unsigned long long)l->model.inferred_reaps);
+	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
-			(unsigned long long)l->malformed);
+			(unsigned long long)l->stats.malformed);
 	if (l->out.file->write_errors)
 		fprintf(stderr, "proclife: %llu write error%s on %s; what was written before is kept\n",
 			(unsigned long long)l->out.file->write_errors,
@@ -349,6 +369,11 @@ static int start(struct live *l)
 		return err;
 	}
 	l->model_ready = true;
+	if (o->metrics_addr) {
+		err = metrics_server_start(&l->metrics, o->metrics_addr, &l->model, &l->stats);
+		if (err)
+			return err;
+	}
 	err = install_handlers(o);
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
@@ -446,6 +471,7 @@ int live_run(const struct options *o)
 	if (err > 0)
 		err = 0;
 
+	metrics_server_stop(l.metrics);
 	tracer_destroy(l.tracer);
 	if (l.model_ready)
 		model_free(&l.model);

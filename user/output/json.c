@@ -3,8 +3,7 @@
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
+size_t utf8_valid_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	size_t len, i;

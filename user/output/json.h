@@ -18,6 +18,9 @@ struct jw {
 	bool first;
 };
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
+size_t utf8_valid_len(const unsigned char *s, size_t n);
+
 void json_put_string(struct outbuf *ob, const char *s, size_t n);
 
 void jw_begin(struct jw *w, struct outbuf *ob);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -19,6 +20,13 @@ struct tracer {
 	struct ring_buffer *rb;
 	int ncpus;
 	uint64_t *lost_percpu;
+	/*
+	 * The ring's first two pages, read-only: the consumer and producer
+	 * positions (libbpf 1.1 has no call that reads them).
+	 */
+	const void *positions;
+	size_t page_size;
+	size_t ring_size;
 };
 
 /* libbpf's print hook takes no context, so its one switch lives here. */
@@ -184,12 +192,38 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		err = fail(errno, "open the ring buffer");
 		goto cleanup;
 	}
+	t->page_size = sysconf(_SC_PAGESIZE);
+	t->ring_size = cfg->ringbuf_size;
+	t->positions = mmap(NULL, 2 * t->page_size, PROT_READ, MAP_SHARED,
+			    bpf_map__fd(t->skel->maps.events), 0);
+	if (t->positions == MAP_FAILED) {
+		t->positions = NULL;
+		err = fail(errno, "map the ring buffer's positions");
+		goto cleanup;
+	}
 	*out = t;
 	return 0;
 
 cleanup:
 	tracer_destroy(t);
 	return err;
+}
+
+int tracer_fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size)
+{
+	const unsigned long *consumer = t->positions;
+	const unsigned long *producer = (const void *)((const char *)t->positions + t->page_size);
+	/* The consumer first: the producer only moves ahead of it. */
+	unsigned long cons = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+	unsigned long prod = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+
+	*pending = prod - cons;
+	*size = t->ring_size;
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
@@ -239,6 +273,8 @@ void tracer_destroy(struct tracer *t)
 {
 	if (!t)
 		return;
+	if (t->positions)
+		munmap((void *)t->positions, 2 * t->page_size);
 	ring_buffer__free(t->rb);
 	proclife_bpf__destroy(t->skel);
 	free(t->lost_percpu);
