@@ -96,7 +96,7 @@ $(BPF_USER_OBJS): $(SKEL)
 # Objects that print PROCLIFE_COMMIT are rebuilt when it changes; the stamp is
 # rewritten only then, so a commit relinks but does not recompile everything.
 COMMIT_STAMP := $(OBJDIR)/commit
-COMMIT_OBJS := $(OBJDIR)/cmd/cli.o
+COMMIT_OBJS := $(OBJDIR)/cmd/cli.o $(OBJDIR)/output/metrics.o
 $(shell mkdir -p $(OBJDIR) && echo '$(PROCLIFE_COMMIT)' | cmp -s - $(COMMIT_STAMP) || \
 	echo '$(PROCLIFE_COMMIT)' > $(COMMIT_STAMP))
 $(COMMIT_OBJS): $(COMMIT_STAMP)
@@ -104,9 +104,6 @@ $(COMMIT_OBJS): $(COMMIT_STAMP)
 $(OUTPUT)/proclife: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-# proclife_build_info names the commit too.
-$(OBJDIR)/output/metrics.o: $(COMMIT_STAMP)
 
 $(TESTDIR)/unit/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(TESTDIR)/unit
 	$(call msg,TEST,$@)
@@ -153,3 +150,4 @@ clean:
 -include tests/kernels/kernels.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
+include packaging/packaging.mk

@@ -18,8 +18,13 @@ $(BENCH_OUT)/lg-true: bench/lg-true.c | $(BENCH_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CFLAGS) -static $< -o $@
 
+# Decodes and prints recorded records: the consumer's cost without the kernel's.
+$(BENCH_OUT)/consumer: bench/consumer.c $(PURE_OBJS) $(USER_HDRS) bpf/proclife.h | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(PURE_OBJS) $(LDLIBS) -o $@
+
 .PHONY: bench
-bench: $(OUTPUT)/proclife $(BENCH_OUT)/loadgen $(BENCH_OUT)/lg-true
+bench: $(OUTPUT)/proclife $(BENCH_OUT)/loadgen $(BENCH_OUT)/lg-true $(BENCH_OUT)/consumer
 	$(Q)command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y python3
 	bench/run --proclife $(OUTPUT)/proclife --bindir $(BENCH_OUT) \
 		$(if $(filter 1,$(BENCH_LONG)),--long) $(BENCH_ARGS)

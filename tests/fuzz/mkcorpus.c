@@ -127,8 +127,17 @@ static void exit_seeds(void)
 	e.reaper_rule = PL_REAPER_THREAD;
 	e.flags = PL_EXIT_THREAD;
 	put("decode", "exit-thread", &e, sizeof(e));
+	/* A container's init dies, and its pid namespace with it. */
+	e.h.pidns = 4026532179U;
+	e.h.ns_pid = 1;
+	e.h.cgroup_id = 804;
+	e.status = 9;
+	e.reaper = 4242;
+	e.reaper_rule = PL_REAPER_PIDNS_DYING;
+	e.flags = 0;
+	put("decode", "exit-pidns-dying", &e, sizeof(e));
 	/* A rule that does not exist. */
-	e.reaper_rule = PL_REAPER_INIT + 1;
+	e.reaper_rule = PL_REAPER_PIDNS_DYING + 1;
 	put("decode", "exit-bad-rule", &e, sizeof(e));
 }
 
@@ -170,6 +179,27 @@ static void signal_seeds(void)
 	put("decode", "signal-deliver-handler", &e, sizeof(e));
 	e.disposition = PL_DISP_HANDLER + 1;
 	put("decode", "signal-deliver-bad", &e, sizeof(e));
+	/* A SIGSEGV's union holds an address, a timer signal's a timer id. */
+	e.disposition = PL_DISP_DEFAULT;
+	e.sig = 11;
+	e.code = 1;
+	memset(e.sifields, 0xab, sizeof(e.sifields));
+	put("decode", "signal-deliver-fault", &e, sizeof(e));
+	e.sig = 14;
+	e.code = -2;
+	put("decode", "signal-deliver-timer", &e, sizeof(e));
+	e.sig = 17;
+	e.code = 1;
+	put("decode", "signal-deliver-child", &e, sizeof(e));
+}
+
+static void rename_seeds(void)
+{
+	struct pl_rename e = { 0 };
+
+	header(&e.h, PL_EV_RENAME, sizeof(e), "new-name");
+	memcpy(e.old_comm, "0123456789abcdef", PL_COMM_LEN);
+	put("decode", "rename", &e, sizeof(e));
 }
 
 #define STR(name, s) put("json", name, s, sizeof(s) - 1)
@@ -213,6 +243,7 @@ int main(int argc, char **argv)
 	exit_seeds();
 	reap_seeds();
 	signal_seeds();
+	rename_seeds();
 	json_seeds();
 	return 0;
 }

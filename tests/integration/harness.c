@@ -199,6 +199,26 @@ json_t *trace_wait_nth(struct trace *t, const char *type, pid_t pid, size_t n)
 	return NULL;
 }
 
+json_t *trace_wait_match(struct trace *t, const char *type,
+			 bool (*match)(json_t *ev, const void *arg), const void *arg)
+{
+	size_t from = 0;
+
+	for (int waited = 0; waited <= WAIT_MS; waited += 20) {
+		json_t *ev;
+
+		read_events(t);
+		for (; from < json_array_size(t->events); from++) {
+			ev = json_array_get(t->events, from);
+			if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
+			    match(ev, arg))
+				return ev;
+		}
+		sleep_ms(20);
+	}
+	return NULL;
+}
+
 json_t *trace_wait(struct trace *t, const char *type, pid_t pid)
 {
 	return trace_wait_nth(t, type, pid, 1);

@@ -32,6 +32,9 @@ int trace_start_text(struct trace *t, const char *const *extra);
 json_t *trace_wait(struct trace *t, const char *type, pid_t pid);
 /* The same for the n-th such event (from 1): a reused pid has several. */
 json_t *trace_wait_nth(struct trace *t, const char *type, pid_t pid, size_t n);
+/* Waits up to 10 s for an event of type (any pid) that match accepts; NULL if none came. */
+json_t *trace_wait_match(struct trace *t, const char *type,
+			 bool (*match)(json_t *ev, const void *arg), const void *arg);
 /* Stops proclife with sig (SIGINT, SIGTERM), reads the rest; returns its wait status. */
 int trace_stop_with(struct trace *t, int sig);
 int trace_stop(struct trace *t);

@@ -17,6 +17,9 @@
  *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid, wait 1 s
  *   daemon            fork; the child calls setsid, forks a grandchild and exits;
  *                     print the grandchild's pid (it lives 1 s)
+ *   gate MODE ...     write 'r' to fd 1 when ready; after SIGUSR1, run MODE ...
+ *   tree              fork a child that forks a grandchild, which execs
+ *                     "prog_target exit 3"; print "c PID" and "g PID"; reap both
  */
 #include <pthread.h>
 #include <signal.h>
@@ -184,6 +187,40 @@ int main(int argc, char **argv)
 			return 106;
 		waitpid(child, NULL, 0);
 		printf("%d\n", grandchild);
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "gate")) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		signal(SIGUSR1, on_usr1);
+		if (write(1, "r", 1) != 1)
+			return 102;
+		while (!caught)
+			sigsuspend(&none);
+		/* By its path, so that it keeps its name. */
+		argv[1] = self;
+		execv(self, argv + 1);
+		return 100;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "tree")) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			pid_t grandchild = fork();
+
+			if (grandchild == 0) {
+				char *exit3[] = { self, "exit", "3", NULL };
+
+				execv("/proc/self/exe", exit3);
+				_exit(100);
+			}
+			dprintf(1, "g %d\n", grandchild);
+			waitpid(grandchild, NULL, 0);
+			_exit(0);
+		}
+		dprintf(1, "c %d\n", child);
+		waitpid(child, NULL, 0);
 		return 0;
 	}
 	fprintf(stderr, "prog_target: unknown mode\n");

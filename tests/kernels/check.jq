@@ -2,14 +2,13 @@
 # events proclife recorded ($ev, in stream order). Keys of an expectation:
 #   id        its name; "after" names another one
 #   after     the event must come later in the stream than that one's event
-#   optional  checked only when some event of its type carries every field it
-#             names, so checks of a feature start when the feature arrives
+#   count     exactly this many events of the stream match it (no "after")
 #   min:F     field F is a number at least this large
 #   any other key: the event's field equals it (null: the field is absent)
-# An expectation matches the first such event. Prints one line per check:
-# "ok ID", "skip ID: why" or "FAIL ID: why".
+# An expectation matches the first such event. Every expectation is
+# required. Prints one line per check: "ok ID" or "FAIL ID: why".
 
-def meta_key: . == "id" or . == "after" or . == "optional" or startswith("min:");
+def meta_key: . == "id" or . == "after" or . == "count" or startswith("min:");
 
 def equal_fields: with_entries(select(.key | meta_key | not));
 
@@ -20,15 +19,6 @@ def matches($x):
   | ($x | equal_fields | to_entries | all(. as $kv | $e[$kv.key] == $kv.value))
     and ($x | lower_bounds | to_entries
          | all(. as $kv | ($e[$kv.key] | type) == "number" and $e[$kv.key] >= $kv.value));
-
-# The fields an expectation needs an event to carry.
-def named_fields:
-  (equal_fields | del(.type) | with_entries(select(.value != null)) | keys)
-  + (lower_bounds | keys);
-
-def applies($x):
-  ($x | named_fields) as $need
-  | any($ev[]; .type == $x.type and (. as $e | $need | all(. as $k | $e | has($k))));
 
 # The events about the workload's processes, in stream order: a busy host
 # adds many more, which only slow the matching down.
@@ -44,8 +34,11 @@ def applies($x):
 
 reduce $exp[] as $x ({at: {}, lines: []};
     (if $x.after then .at[$x.after] else -1 end) as $min
-    | if $x.optional and (applies($x) | not) then
-        .lines += ["skip \($x.id): no \($x.type) event carries \($x | named_fields | join(", "))"]
+    | if $x.count != null then
+        ([$mine[] | select(matches($x))] | length) as $n
+        | if $n == $x.count then .lines += ["ok \($x.id)"]
+          else .lines += ["FAIL \($x.id): \($n) events like \($x | del(.id, .count) | tojson), want \($x.count)"]
+          end
       elif $min == null then
         .at[$x.id] = null
         | .lines += ["FAIL \($x.id): depends on \($x.after), which did not match"]
@@ -53,7 +46,7 @@ reduce $exp[] as $x ({at: {}, lines: []};
         first_match($x; $min) as $i
         | .at[$x.id] = $i
         | if $i == null then
-            .lines += ["FAIL \($x.id): no event like \($x | del(.id, .after, .optional) | tojson)"
+            .lines += ["FAIL \($x.id): no event like \($x | del(.id, .after) | tojson)"
                        + (if $x.after then " after \($x.after)" else "" end)
                        + "; same pid and type: \(nearby($x) | tojson)"]
           else

@@ -11,7 +11,7 @@ KERNELS_STATIC_OUT := $(KERNELS_OUT)/static
 $(KERNELS_OUT)/workload: tests/kernels/workload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -static -O2 $(WARN) $< -o $@
+	$(Q)$(CC) -static -O2 -pthread $(WARN) $< -o $@
 
 # A build of its own, so the static binary never replaces $(OUTPUT)/proclife;
 # SANITIZE is cleared because the sanitizer runtimes do not link statically.

@@ -17,15 +17,9 @@ mkdir -p "$out" || exit 1
 rm -f "$out/events.json" "$out/expect.json" "$out/proclife.err" \
 	"$out/workload.err" "$out/status"
 
-# A build with the process model reports the workload's 1 s zombie as leaked.
-zombie_age=
-if "$proclife" --help 2>&1 | grep -q -e --zombie-age; then
-	zombie_age="--zombie-age 0.1"
-fi
-
-# -v: when a kernel rejects a program, libbpf's messages say why.
-# shellcheck disable=SC2086 # zombie_age is empty or two words
-"$proclife" -v --json $zombie_age -o "$out/events.json" 2>"$out/proclife.err" &
+# -v: when a kernel rejects a program, libbpf's messages say why. The
+# workload holds its zombie until the stream reports it leaked.
+"$proclife" -v --json --zombie-age 0.1 -o "$out/events.json" 2>"$out/proclife.err" &
 pl=$!
 
 waited=0
@@ -46,7 +40,7 @@ while ! grep -q Tracing "$out/proclife.err" 2>/dev/null; do
 	waited=$((waited + 1))
 done
 
-"$workload" >"$out/expect.json" 2>"$out/workload.err"
+"$workload" "$out/events.json" >"$out/expect.json" 2>"$out/workload.err"
 wl=$?
 echo "workload_exit=$wl" >>"$out/status"
 [ "$wl" = 0 ] || echo "error=the workload exited with status $wl" >>"$out/status"

@@ -112,12 +112,15 @@ static inline struct pl_event ev_exec(uint64_t ts, uint32_t pid, uint64_t start,
 	return ev;
 }
 
-/* The end of thread tid; process says whether it was the last one. */
+/*
+ * The end of thread tid; process says whether it was the last one. A
+ * process's exit carries its name: the fixtures' processes are "worker"s.
+ */
 static inline struct pl_event ev_exit(uint64_t ts, uint32_t pid, uint64_t start, uint32_t ppid,
 				      uint32_t tid, bool process, int status, uint32_t reaper,
 				      enum pl_reaper_rule rule)
 {
-	struct pl_event ev = ev_base(PL_EV_EXIT, ts, pid, start, ppid, "x");
+	struct pl_event ev = ev_base(PL_EV_EXIT, ts, pid, start, ppid, "worker");
 
 	ev.tid = tid;
 	ev.exit.thread = !process;

@@ -115,6 +115,13 @@ static void test_defaults(void **state)
 	assert_int_equal(o.zombie_age_ns, 5000000000LL);
 	assert_int_equal(o.snapshot_ns, 0);
 	assert_int_equal(o.at_ns, 0);
+	assert_int_equal(o.events, EVENTS_ALL);
+	assert_false(o.events_given);
+	assert_int_equal(o.filter_pid, 0);
+	assert_null(o.filter_comm);
+	assert_false(o.filter_uid_on);
+	assert_null(o.filter_cgroup);
+	assert_null(o.filter_container);
 }
 
 static void test_every_option_short(void **state)
@@ -422,6 +429,63 @@ static void test_command_options(void **state)
 		     "invalid time '2026-11-21 05:47:00'");
 }
 
+static void test_filters(void **state)
+{
+	struct options o;
+
+	(void)state;
+	expect_run(&o, ARGS("-p", "1234", "-c", "nginx", "-u", "0"));
+	assert_int_equal(o.filter_pid, 1234);
+	assert_string_equal(o.filter_comm, "nginx");
+	assert_true(o.filter_uid_on);
+	assert_int_equal(o.filter_uid, 0);
+	expect_run(&o, ARGS("zombies", "--pid=1", "--comm", "123456789012345", "--uid", "4294967294"));
+	assert_int_equal(o.filter_pid, 1);
+	assert_string_equal(o.filter_comm, "123456789012345");
+	assert_int_equal(o.filter_uid, 4294967294u);
+	expect_run(&o, ARGS("tree", "--cgroup", "/system.slice/cron.service"));
+	assert_string_equal(o.filter_cgroup, "/system.slice/cron.service");
+	expect_run(&o, ARGS("--container", "3f2a9c"));
+	assert_string_equal(o.filter_container, "3f2a9c");
+
+	expect_usage(ARGS("-p", "0"), "invalid pid '0'");
+	expect_usage(ARGS("-p", "-5"), "invalid pid '-5'");
+	expect_usage(ARGS("-p", "12x"), "invalid pid '12x'");
+	expect_usage(ARGS("-c", "1234567890123456"), "invalid process name '1234567890123456': expected 1 to 15 bytes");
+	expect_usage(ARGS("-c", ""), "invalid process name ''");
+	expect_usage(ARGS("-u", "4294967295"), "invalid uid '4294967295'");
+	expect_usage(ARGS("-u", "root"), "invalid uid 'root'");
+	expect_usage(ARGS("--cgroup", ""), "invalid cgroup ''");
+	expect_usage(ARGS("--container", ""), "invalid container ''");
+	expect_usage(ARGS("--cgroup", "/a", "--container", "b"), "--cgroup and --container cannot be combined");
+	expect_usage(ARGS("replay", "t.json", "-p", "1"), "filters are for the live commands");
+	expect_usage(ARGS("replay", "t.json", "--container", "ab"), "filters are for the live commands");
+}
+
+static void test_events(void **state)
+{
+	struct options o;
+
+	(void)state;
+	expect_run(&o, ARGS("-e", "exec"));
+	assert_true(o.events_given);
+	assert_int_equal(o.events, 1u << PL_EV_EXEC);
+	/* signal is both stages: sent and delivered. */
+	expect_run(&o, ARGS("--events", "fork,signal,zombie"));
+	assert_int_equal(o.events, (1u << PL_EV_FORK) | (1u << PL_EV_SIGNAL_GENERATE) |
+				   (1u << PL_EV_SIGNAL_DELIVER) | EVENT_ZOMBIE);
+	expect_run(&o, ARGS("-e", "exit,reap,orphan"));
+	assert_int_equal(o.events, (1u << PL_EV_EXIT) | (1u << PL_EV_REAP) | EVENT_ORPHAN);
+
+	expect_usage(ARGS("-e", "bogus"),
+		     "invalid event list 'bogus': expected names separated by commas from fork, exec, exit, reap, signal, rename, zombie, orphan");
+	expect_usage(ARGS("-e", "exec,"), "invalid event list 'exec,'");
+	expect_usage(ARGS("-e", ",exec"), "invalid event list ',exec'");
+	expect_usage(ARGS("-e", ""), "invalid event list ''");
+	expect_usage(ARGS("zombies", "-e", "exec"), "--events is for the trace command");
+	expect_usage(ARGS("tree", "-e", "exec"), "--events is for the trace command");
+}
+
 static void test_help_and_version(void **state)
 {
 	struct options o;
@@ -431,13 +495,15 @@ static void test_help_and_version(void **state)
 	assert_int_equal(strncmp(out_text, "Usage: proclife ", 16), 0);
 	assert_non_null(strstr(out_text, "--buffer-size SIZE"));
 	assert_non_null(strstr(out_text, "--arg-bytes N"));
+	assert_non_null(strstr(out_text, "--container ID"));
+	assert_non_null(strstr(out_text, "Examples:\n"));
 	assert_string_equal(err_text, "");
 	assert_int_equal(parse(&o, ARGS("-h")), CLI_EXIT_OK);
 	assert_int_equal(strncmp(out_text, "Usage: proclife", 15), 0);
 	assert_int_equal(parse(&o, ARGS("--version")), CLI_EXIT_OK);
-	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION "\n");
+	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION " (commit " PROCLIFE_COMMIT ")\n");
 	assert_int_equal(parse(&o, ARGS("-V")), CLI_EXIT_OK);
-	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION "\n");
+	assert_string_equal(out_text, "proclife " PROCLIFE_VERSION " (commit " PROCLIFE_COMMIT ")\n");
 	/* Help wins over a bad value that comes after it. */
 	assert_int_equal(parse(&o, ARGS("-h", "-d", "0")), CLI_EXIT_OK);
 	assert_string_equal(err_text, "");
@@ -476,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_command_options),
 		cmocka_unit_test(test_output_file_options),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_reparse_starts_fresh),
 	};

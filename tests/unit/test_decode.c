@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
+#include <signal.h>
 #include "event.h"
 
 /* One record of any type, aligned as the ring buffer aligns them. */
@@ -19,6 +20,7 @@ static union {
 	struct pl_exit exit;
 	struct pl_reap reap;
 	struct pl_signal sig;
+	struct pl_rename rename;
 	unsigned char raw[sizeof(struct pl_exec) + 64];
 } rec;
 
@@ -35,6 +37,9 @@ static void header(enum pl_event_type type, size_t size)
 	rec.h.type = type;
 	rec.h.size = size;
 	memcpy(rec.h.comm, "worker", 7);
+	rec.h.cgroup_id = 0x100000324ULL;
+	rec.h.pidns = 4026532179U;
+	rec.h.ns_pid = 7;
 }
 
 static void assert_header_fields(const struct pl_event *ev, enum pl_event_type type)
@@ -46,6 +51,10 @@ static void assert_header_fields(const struct pl_event *ev, enum pl_event_type t
 	assert_int_equal(ev->tid, 4243);
 	assert_int_equal(ev->ppid, 1);
 	assert_string_equal(ev->comm, "worker");
+	assert_false(ev->context);
+	assert_int_equal(ev->cgroup_id, 0x100000324ULL);
+	assert_int_equal(ev->pidns, 4026532179U);
+	assert_int_equal(ev->ns_pid, 7);
 }
 
 static void assert_rejected(size_t size)
@@ -80,8 +89,10 @@ static void test_fork(void **state)
 	rec.fork.parent_start_ns = 12345;
 	rec.fork.parent_tid = 77;
 	rec.fork.flags = 0;
+	rec.fork.ns_ppid = 1;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_header_fields(&ev, PL_EV_FORK);
+	assert_int_equal(ev.fork.ns_ppid, 1);
 	assert_int_equal(ev.fork.parent_start_ns, 12345);
 	assert_int_equal(ev.fork.parent_tid, 77);
 	assert_false(ev.fork.thread);
@@ -89,6 +100,20 @@ static void test_fork(void **state)
 	rec.fork.flags = PL_FORK_THREAD;
 	assert_int_equal(event_decode(&rec, sizeof(struct pl_fork), &ev), 0);
 	assert_true(ev.fork.thread);
+}
+
+/* Under a filter, the kernel flags what the model needs from outside it. */
+static void test_context_flag(void **state)
+{
+	struct pl_event ev;
+
+	(void)state;
+	header(PL_EV_REAP, sizeof(struct pl_reap));
+	rec.h.flags = PL_HDR_CONTEXT;
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_reap), &ev), 0);
+	assert_true(ev.context);
+	rec.h.flags = PL_HDR_CONTEXT << 1;
+	assert_rejected(sizeof(struct pl_reap));
 }
 
 static void test_exec(void **state)
@@ -252,6 +277,99 @@ static void test_signal_deliver(void **state)
 	assert_int_equal(ev.signal.disposition, PL_DISP_IGNORED);
 }
 
+/* The union's bytes as the kernel lays them out, read back by the kind the code gives. */
+static void test_signal_siginfo(void **state)
+{
+	int32_t words[PL_SIFIELDS_LEN / 4] = { 0 };
+	uint64_t addr = 0x7fff12345678ULL;
+	struct pl_event ev;
+
+	(void)state;
+	/* SI_QUEUE: pid and uid of the sender. */
+	signal_record(PL_EV_SIGNAL_DELIVER);
+	rec.sig.sig = SIGUSR1;
+	rec.sig.code = SI_QUEUE;
+	words[0] = 321;
+	words[1] = 1000;
+	memcpy(rec.sig.sifields, words, sizeof(words));
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_signal), &ev), 0);
+	assert_int_equal(ev.signal.si.kind, SIGINFO_KILL);
+	assert_int_equal(ev.signal.si.pid, 321);
+	assert_int_equal(ev.signal.si.uid, 1000);
+
+	/* SIGCHLD, CLD_EXITED: the child, and its status after the uid. */
+	rec.sig.sig = SIGCHLD;
+	rec.sig.code = CLD_EXITED;
+	words[2] = 7;
+	memcpy(rec.sig.sifields, words, sizeof(words));
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_signal), &ev), 0);
+	assert_int_equal(ev.signal.si.kind, SIGINFO_CHILD);
+	assert_int_equal(ev.signal.si.pid, 321);
+	assert_int_equal(ev.signal.si.status, 7);
+
+	/* SIGSEGV, SEGV_MAPERR: an address where the pid would be. */
+	rec.sig.sig = SIGSEGV;
+	rec.sig.code = SEGV_MAPERR;
+	memcpy(rec.sig.sifields, &addr, sizeof(addr));
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_signal), &ev), 0);
+	assert_int_equal(ev.signal.si.kind, SIGINFO_FAULT);
+	assert_int_equal(ev.signal.si.addr, addr);
+	assert_int_equal(ev.signal.si.pid, 0);
+
+	/* SI_TIMER: timer id and overrun. */
+	rec.sig.sig = SIGRTMIN;
+	rec.sig.code = SI_TIMER;
+	words[0] = 5;
+	words[1] = 2;
+	memcpy(rec.sig.sifields, words, sizeof(words));
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_signal), &ev), 0);
+	assert_int_equal(ev.signal.si.kind, SIGINFO_TIMER);
+	assert_int_equal(ev.signal.si.timerid, 5);
+	assert_int_equal(ev.signal.si.overrun, 2);
+	assert_int_equal(ev.signal.si.pid, 0);
+}
+
+/* The kernel's siginfo_layout(), case by case. */
+static void test_siginfo_kind_of(void **state)
+{
+	(void)state;
+	assert_int_equal(siginfo_kind_of(SIGTERM, SI_USER), SIGINFO_KILL);
+	assert_int_equal(siginfo_kind_of(SIGTERM, SI_TKILL), SIGINFO_KILL);
+	assert_int_equal(siginfo_kind_of(SIGUSR1, SI_QUEUE), SIGINFO_KILL);
+	assert_int_equal(siginfo_kind_of(SIGUSR1, SI_MESGQ), SIGINFO_KILL);
+	assert_int_equal(siginfo_kind_of(SIGKILL, SI_KERNEL), SIGINFO_KERNEL);
+	assert_int_equal(siginfo_kind_of(SIGSEGV, SI_KERNEL), SIGINFO_KERNEL);
+	assert_int_equal(siginfo_kind_of(SIGALRM, SI_TIMER), SIGINFO_TIMER);
+	assert_int_equal(siginfo_kind_of(SIGIO, SI_SIGIO), SIGINFO_POLL);
+	assert_int_equal(siginfo_kind_of(SIGCHLD, CLD_KILLED), SIGINFO_CHILD);
+	assert_int_equal(siginfo_kind_of(SIGSEGV, SEGV_ACCERR), SIGINFO_FAULT);
+	assert_int_equal(siginfo_kind_of(SIGBUS, BUS_ADRERR), SIGINFO_FAULT);
+	assert_int_equal(siginfo_kind_of(SIGFPE, FPE_INTDIV), SIGINFO_FAULT);
+	assert_int_equal(siginfo_kind_of(SIGILL, ILL_ILLOPC), SIGINFO_FAULT);
+	assert_int_equal(siginfo_kind_of(SIGTRAP, TRAP_BRKPT), SIGINFO_FAULT);
+	assert_int_equal(siginfo_kind_of(SIGPOLL, POLL_IN), SIGINFO_POLL);
+	assert_int_equal(siginfo_kind_of(SIGSYS, 1), SIGINFO_SYS);
+	/* A positive code a signal has no layout for: poll up to NSIGPOLL, else kill. */
+	assert_int_equal(siginfo_kind_of(SIGUSR1, 3), SIGINFO_POLL);
+	assert_int_equal(siginfo_kind_of(SIGUSR1, 50), SIGINFO_KILL);
+	assert_int_equal(siginfo_kind_of(SIGCHLD, 50), SIGINFO_KILL);
+}
+
+static void test_rename(void **state)
+{
+	struct pl_event ev;
+
+	(void)state;
+	header(PL_EV_RENAME, sizeof(struct pl_rename));
+	memcpy(rec.rename.old_comm, "0123456789abcdef", PL_COMM_LEN);
+	assert_int_equal(event_decode(&rec, sizeof(struct pl_rename), &ev), 0);
+	assert_header_fields(&ev, PL_EV_RENAME);
+	assert_string_equal(ev.rename.old_comm, "0123456789abcdef");
+	assert_string_equal(event_type_name(PL_EV_RENAME), "rename");
+	assert_int_equal(event_type_from_name("rename"), PL_EV_RENAME);
+	assert_rejected(sizeof(struct pl_rename) - 1);
+}
+
 static void test_comm_without_nul_is_terminated(void **state)
 {
 	struct pl_event ev;
@@ -391,7 +509,7 @@ static void test_reject_exec_lengths_over_limits(void **state)
 
 static void test_reject_bad_reaper_rule(void **state)
 {
-	static const uint32_t rules[] = { PL_REAPER_INIT + 1, 100, UINT32_MAX };
+	static const uint32_t rules[] = { PL_REAPER_PIDNS_DYING + 1, 100, UINT32_MAX };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -546,7 +664,11 @@ static void test_event_type_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signal_siginfo),
+		cmocka_unit_test(test_siginfo_kind_of),
+		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_context_flag),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_limits),
 		cmocka_unit_test(test_exit),

@@ -87,6 +87,7 @@ static struct pl_event signal_event(enum pl_event_type type, int sig)
 	ev.signal.sender_pid = 555;
 	ev.signal.sender_tid = 556;
 	strcpy(ev.signal.sender_comm, "killer");
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_KILL, .pid = 55, .uid = 1000 };
 	return ev;
 }
 
@@ -502,8 +503,8 @@ static void test_json_reap(void **state)
 static void test_json_signal_generate(void **state)
 {
 	static const char *const keys[] = {
-		COMMON_KEYS, "stage", "signal", "signal_name", "code", "sender_pid",
-		"sender_tid", "sender_comm", "result", NULL,
+		COMMON_KEYS, "stage", "signal", "signal_name", "code", "siginfo", "si_pid", "si_uid",
+		"sender_pid", "sender_tid", "sender_comm", "result", NULL,
 	};
 	struct pl_event ev = signal_event(PL_EV_SIGNAL_GENERATE, SIGTERM);
 	json_t *o;
@@ -516,6 +517,9 @@ static void test_json_signal_generate(void **state)
 	assert_jint(o, "signal", 15);
 	assert_jstr(o, "signal_name", "SIGTERM");
 	assert_jint(o, "code", -6);
+	assert_jstr(o, "siginfo", "kill");
+	assert_jint(o, "si_pid", 55);
+	assert_jint(o, "si_uid", 1000);
 	assert_jint(o, "sender_pid", 555);
 	assert_jint(o, "sender_tid", 556);
 	assert_jstr(o, "sender_comm", "killer");
@@ -533,11 +537,12 @@ static void test_json_signal_generate(void **state)
 static void test_json_signal_deliver(void **state)
 {
 	static const char *const keys[] = {
-		COMMON_KEYS, "stage", "signal", "signal_name", "code", "sender_pid",
+		COMMON_KEYS, "stage", "signal", "signal_name", "code", "siginfo", "si_pid", "si_uid",
 		"disposition", NULL,
 	};
 	static const char *const unnamed[] = {
-		COMMON_KEYS, "stage", "signal", "code", "sender_pid", "disposition", NULL,
+		COMMON_KEYS, "stage", "signal", "code", "siginfo", "si_pid", "si_uid", "disposition",
+		NULL,
 	};
 	struct pl_event ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGKILL);
 	json_t *o;
@@ -550,7 +555,9 @@ static void test_json_signal_deliver(void **state)
 	assert_jint(o, "signal", 9);
 	assert_jstr(o, "signal_name", "SIGKILL");
 	assert_jint(o, "code", -6);
-	assert_jint(o, "sender_pid", 555);
+	assert_jstr(o, "siginfo", "kill");
+	assert_jint(o, "si_pid", 55);
+	assert_jint(o, "si_uid", 1000);
 	assert_jstr(o, "disposition", "handler");
 	json_decref(o);
 
@@ -560,6 +567,81 @@ static void test_json_signal_deliver(void **state)
 	assert_keys(o, unnamed);
 	assert_jint(o, "signal", 0);
 	assert_jstr(o, "disposition", "ignored");
+	json_decref(o);
+}
+
+/* Each kind of siginfo shows only the fields the kernel filled for it. */
+static void test_json_siginfo_kinds(void **state)
+{
+	static const char *const fault[] = { COMMON_KEYS, "stage", "signal", "signal_name", "code",
+		"siginfo", "si_addr", "disposition", NULL };
+	static const char *const timer[] = { COMMON_KEYS, "stage", "signal", "signal_name", "code",
+		"siginfo", "si_timerid", "si_overrun", "disposition", NULL };
+	static const char *const child[] = { COMMON_KEYS, "stage", "signal", "signal_name", "code",
+		"siginfo", "si_pid", "si_uid", "si_status", "disposition", NULL };
+	static const char *const kernel[] = { COMMON_KEYS, "stage", "signal", "signal_name", "code",
+		"siginfo", "sender_pid", "sender_tid", "sender_comm", "result", NULL };
+	static const char *const unseen[] = { COMMON_KEYS, "stage", "signal", "signal_name", "code",
+		"siginfo", "disposition", NULL };
+	struct pl_event ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGSEGV);
+	json_t *o;
+
+	(void)state;
+	ev.signal.code = 1;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_FAULT, .addr = 0xdead0000 };
+	o = render_json(&ev, 64);
+	assert_keys(o, fault);
+	assert_jstr(o, "siginfo", "fault");
+	assert_jint(o, "si_addr", 0xdead0000);
+	json_decref(o);
+
+	ev = signal_event(PL_EV_SIGNAL_DELIVER, 34);
+	ev.signal.code = -2;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_TIMER, .timerid = 3, .overrun = 1 };
+	o = render_json(&ev, 64);
+	assert_keys(o, timer);
+	assert_jint(o, "si_timerid", 3);
+	assert_jint(o, "si_overrun", 1);
+	json_decref(o);
+
+	ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGCHLD);
+	ev.signal.code = 1;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_CHILD, .pid = 77, .status = 4 };
+	o = render_json(&ev, 64);
+	assert_keys(o, child);
+	assert_jint(o, "si_pid", 77);
+	assert_jint(o, "si_status", 4);
+	json_decref(o);
+
+	ev = signal_event(PL_EV_SIGNAL_GENERATE, SIGXCPU);
+	ev.signal.code = 0x80;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_KERNEL };
+	o = render_json(&ev, 64);
+	assert_keys(o, kernel);
+	assert_jstr(o, "siginfo", "kernel");
+	json_decref(o);
+
+	/* A kill whose sender the target cannot see (or the group exit's SIGKILL): no pid. */
+	ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGKILL);
+	ev.signal.code = 0;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_KILL };
+	o = render_json(&ev, 64);
+	assert_keys(o, unseen);
+	json_decref(o);
+}
+
+static void test_json_rename(void **state)
+{
+	static const char *const keys[] = { COMMON_KEYS, "old_comm", NULL };
+	struct pl_event ev = base_event(PL_EV_RENAME);
+	json_t *o;
+
+	(void)state;
+	strcpy(ev.rename.old_comm, "before");
+	o = render_json(&ev, 64);
+	assert_keys(o, keys);
+	assert_common(o, &ev, "rename");
+	assert_jstr(o, "old_comm", "before");
 	json_decref(o);
 }
 
@@ -748,10 +830,34 @@ static void test_text_signal(void **state)
 	ev = signal_event(PL_EV_SIGNAL_GENERATE, SIGTERM);
 	expect_text(&ev, 64, "signal", "SIGTERM from 555 (killer) already_pending");
 	ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGKILL);
-	expect_text(&ev, 64, "deliver", "SIGKILL delivered, handler");
+	expect_text(&ev, 64, "deliver", "SIGKILL delivered, handler, from pid 55 uid 1000");
 	ev = signal_event(PL_EV_SIGNAL_DELIVER, 99);
 	ev.signal.disposition = PL_DISP_DEFAULT;
+	ev.signal.si.pid = 0;
 	expect_text(&ev, 64, "deliver", "signal 99 delivered, default");
+	/* The kernel's signals name no sender, only the task that was running. */
+	ev = signal_event(PL_EV_SIGNAL_GENERATE, SIGXCPU);
+	ev.signal.code = 0x80;
+	ev.signal.result = 0;
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_KERNEL };
+	expect_text(&ev, 64, "signal", "SIGXCPU from the kernel in 555 (killer) delivered");
+	ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGSEGV);
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_FAULT, .addr = 0x10 };
+	expect_text(&ev, 64, "deliver", "SIGSEGV delivered, handler, from the kernel (address 0x10)");
+	ev = signal_event(PL_EV_SIGNAL_DELIVER, SIGCHLD);
+	ev.signal.si = (struct siginfo_fields){ .kind = SIGINFO_CHILD, .pid = 9, .status = 3 };
+	expect_text(&ev, 64, "deliver", "SIGCHLD delivered, handler, from the kernel (child 9, status 3)");
+}
+
+static void test_text_rename(void **state)
+{
+	struct pl_event ev = base_event(PL_EV_RENAME);
+
+	(void)state;
+	strcpy(ev.rename.old_comm, "old\n");
+	expect_text(&ev, 64, "rename", "was old\\x0a");
+	ev.tid = ev.pid + 1;
+	expect_text(&ev, 64, "rename", "thread 4243 was old\\x0a");
 }
 
 static void test_text_lost(void **state)
@@ -843,6 +949,8 @@ int main(void)
 		cmocka_unit_test(test_json_reap),
 		cmocka_unit_test(test_json_signal_generate),
 		cmocka_unit_test(test_json_signal_deliver),
+		cmocka_unit_test(test_json_siginfo_kinds),
+		cmocka_unit_test(test_json_rename),
 		cmocka_unit_test(test_json_lost),
 		cmocka_unit_test(test_json_hostile_strings),
 		cmocka_unit_test(test_json_live_clock),
@@ -852,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_text_exit),
 		cmocka_unit_test(test_text_reap),
 		cmocka_unit_test(test_text_signal),
+		cmocka_unit_test(test_text_rename),
 		cmocka_unit_test(test_text_lost),
 		cmocka_unit_test(test_text_cannot_be_spoofed),
 		cmocka_unit_test(test_text_args_quoted),

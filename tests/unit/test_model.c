@@ -271,6 +271,51 @@ static void test_orphan_to_init(void **state)
 }
 
 /*
+ * A pid namespace whose init (20) dies: the kernel kills the rest, and the
+ * children stay with the dying init; nothing is an orphan, here or when the
+ * killed child (30) itself had a child (40).
+ */
+static void test_dying_pid_namespace_orphans_nobody(void **state)
+{
+	struct world *w = *state;
+	struct proc *init;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sleep"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "sh"));
+	apply(w, ev_fork(2 * SEC + 1, 40, 2 * SEC + 1, 30, 2 * SEC, 30, "sleep"));
+	init = find(w, 20, 1 * SEC);
+	apply(w, ev_exit(3 * SEC, 20, 1 * SEC, 10, 20, true, 9, 20, PL_REAPER_PIDNS_DYING));
+	apply(w, ev_exit(3 * SEC + 1, 30, 2 * SEC, 20, 30, true, 9, 20, PL_REAPER_PIDNS_DYING));
+	assert_int_equal(w->rec.norphans, 0);
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_ptr_equal(find(w, 40, 2 * SEC + 1)->parent, init);
+	assert_false(find(w, 40, 2 * SEC + 1)->flags & PROC_ORPHAN);
+}
+
+/* The kernel frees the pid before the task: a reap takes the process's place. */
+static void test_reap_takes_the_model_place(void **state)
+{
+	struct world *w = *state;
+	struct pl_event fork = ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh");
+	struct pl_event reap = ev_reap(3 * SEC, 20, 1 * SEC, 10);
+
+	fork.cgroup_id = 77;
+	fork.pidns = 4026532000U;
+	fork.ns_pid = 3;
+	model_place(&w->m, &fork);
+	assert_int_not_equal(fork.place, 0);
+	apply(w, fork);
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	reap.cgroup_id = 77;
+	model_place(&w->m, &reap);
+	assert_int_equal(reap.place, 0);
+	assert_int_equal(model_apply(&w->m, &reap), 0);
+	assert_int_equal(reap.place, fork.place);
+	assert_int_equal(reap.pidns, 4026532000U);
+	assert_int_equal(reap.ns_pid, 3);
+}
+
+/*
  * Thread 81 of process 80 forked 90; the leader forked 91. When thread 81
  * ends, 90 goes to a sibling thread (same process) and 91 is untouched.
  */
@@ -498,6 +543,86 @@ static void test_seed_then_held_events(void **state)
 	assert_int_equal(w->rec.zombies[0].age_ns, 5 * SEC);
 }
 
+static struct pl_event context(struct pl_event ev)
+{
+	ev.context = true;
+	return ev;
+}
+
+/*
+ * Under a filter, 20 is inside and its parent, the shell, outside: the
+ * kernel sends the shell's events and those of 20's children outside the
+ * filter flagged context. A zombie is reported when it or its parent is
+ * inside, an orphan when it is inside.
+ */
+static void test_filter_reports_only_what_concerns_the_inside(void **state)
+{
+	struct world *w = *state;
+
+	apply(w, context(ev_exec(1 * SEC, 10, SHELL_START, 1, 10, "/bin/sh", "sh")));
+	assert_true(find(w, 10, SHELL_START)->flags & PROC_OUTSIDE);
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "app"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "app"));
+	/* 40: the shell's other child, outside; its zombie is nobody's business here. */
+	apply(w, context(ev_fork(2 * SEC, 40, 2 * SEC, 10, SHELL_START, 10, "other")));
+	apply(w, context(ev_exit(3 * SEC, 40, 2 * SEC, 10, 40, true, 0, 0, PL_REAPER_NONE)));
+	/* 30 inside and 31 outside, both 20's children. */
+	apply(w, ev_exit(4 * SEC, 30, 2 * SEC, 20, 30, true, 0, 0, PL_REAPER_NONE));
+	apply(w, context(ev_exit(4 * SEC + 1, 31, 2 * SEC, 20, 31, true, 0, 0, PL_REAPER_NONE)));
+	assert_false(find(w, 20, 1 * SEC)->flags & PROC_OUTSIDE);
+	assert_true(find(w, 31, 2 * SEC)->flags & PROC_OUTSIDE);
+	model_tick(&w->m, 10 * SEC);
+	assert_int_equal(w->rec.nzombies, 2);
+	assert_int_equal(w->rec.zombies[0].pid, 30);
+	assert_int_equal(w->rec.zombies[1].pid, 31);
+	assert_string_equal(w->rec.zombies[1].parent_comm, "app");
+	assert_int_equal(w->rec.zombies[1].parent_zombies, 2);
+	assert_int_equal(model_leaked(&w->m), 2);
+
+	/* The shell exits: 20 (inside) is an orphan, its sibling 50 (outside) is not reported. */
+	apply(w, context(ev_fork(5 * SEC, 50, 5 * SEC, 10, SHELL_START, 10, "other")));
+	apply(w, context(ev_exit(6 * SEC, 10, SHELL_START, 1, 10, true, 0, 1, PL_REAPER_INIT)));
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 20);
+	assert_int_equal(w->rec.orphans[0].ppid, 1);
+	assert_int_equal(find(w, 50, 5 * SEC)->ppid, 1);
+}
+
+/*
+ * After a /proc scan the kernel lists the processes inside (20); the model
+ * keeps them, their parents and their zombie children, and forgets the rest.
+ */
+static void test_filter_prunes_the_scan(void **state)
+{
+	struct world *w = *state;
+	const struct model_seed seeds[] = {
+		{ .pid = 1, .ppid = 0, .start_ns = INIT_START, .comm = "init" },
+		{ .pid = 10, .ppid = 1, .start_ns = SHELL_START, .comm = "sh" },
+		{ .pid = 20, .ppid = 10, .start_ns = 1 * SEC, .comm = "app" },
+		{ .pid = 21, .ppid = 20, .start_ns = 2 * SEC, .comm = "done", .zombie = true, .exit_ns = 3 * SEC },
+		{ .pid = 22, .ppid = 20, .start_ns = 2 * SEC, .comm = "helper" },
+		{ .pid = 30, .ppid = 1, .start_ns = 2 * SEC, .comm = "unrelated" },
+		{ .pid = 31, .ppid = 30, .start_ns = 2 * SEC, .comm = "done", .zombie = true, .exit_ns = 3 * SEC },
+	};
+	const struct pl_seed inside[] = { { .pid = 20, .start_ns = 1 * SEC } };
+
+	model_seed_begin(&w->m);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		assert_int_equal(model_seed_add(&w->m, &seeds[i]), 0);
+	model_seed_end(&w->m);
+	model_filter(&w->m, inside, 1);
+
+	assert_int_equal(w->m.table.count, 3);
+	assert_true(find(w, 10, SHELL_START)->flags & PROC_OUTSIDE);
+	assert_false(find(w, 20, 1 * SEC)->flags & PROC_OUTSIDE);
+	assert_true(find(w, 21, 2 * SEC)->flags & PROC_OUTSIDE);
+	assert_ptr_equal(find(w, 20, 1 * SEC)->parent, find(w, 10, SHELL_START));
+	model_tick(&w->m, 10 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].pid, 21);
+	assert_string_equal(w->rec.zombies[0].parent_comm, "app");
+}
+
 /* Re-seeding keeps a zombie's report: a periodic snapshot does not repeat it. */
 static void test_reseed_keeps_report(void **state)
 {
@@ -672,6 +797,43 @@ static void test_random_sequences_keep_invariants(void **state)
 	assert_true(w->rec.norphans > 10);
 }
 
+/*
+ * The process's name follows every event that carries the leader's comm:
+ * a rename of the leader, a signal to it, the exit of the group. Another
+ * thread's comm is only that thread's.
+ */
+static void test_comm_follows_leader(void **state)
+{
+	struct world *w = *state;
+	struct pl_event ev;
+	struct proc *c;
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "sh"));
+	c = find(w, 20, 1 * SEC);
+	ev = ev_base(PL_EV_RENAME, 2 * SEC, 20, 1 * SEC, 10, "renamed");
+	strcpy(ev.rename.old_comm, "sh");
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+
+	ev = ev_base(PL_EV_RENAME, 3 * SEC, 20, 1 * SEC, 10, "worker-thread");
+	ev.tid = 21;
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+	ev = ev_base(PL_EV_SIGNAL_DELIVER, 3 * SEC + 1, 20, 1 * SEC, 10, "worker-thread");
+	ev.tid = 21;
+	apply(w, ev);
+	assert_string_equal(c->comm, "renamed");
+
+	/* A rename whose event was lost: the signal to the leader still has the name. */
+	ev = ev_base(PL_EV_SIGNAL_GENERATE, 4 * SEC, 20, 1 * SEC, 10, "again");
+	apply(w, ev);
+	assert_string_equal(c->comm, "again");
+
+	apply(w, ev_exit(5 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	assert_string_equal(c->comm, "worker");
+	assert_int_equal(c->state, PROC_ZOMBIE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +841,7 @@ int main(void)
 		T(test_fork_links_child),
 		T(test_thread_fork_is_not_a_child),
 		T(test_exec_updates_name),
+		T(test_comm_follows_leader),
 		T(test_non_leader_exec),
 		T(test_pid_reuse_before_reap),
 		T(test_reap_reports_zombie_time),
@@ -688,6 +851,8 @@ int main(void)
 		T(test_orphan_to_subreaper),
 		T(test_orphan_to_init),
 		T(test_orphan_to_sibling_thread),
+		T(test_dying_pid_namespace_orphans_nobody),
+		T(test_reap_takes_the_model_place),
 		T(test_dying_group_gives_all_children_to_reaper),
 		T(test_reaped_before_free_not_reported),
 		T(test_pid_reuse_means_reaped),
@@ -695,6 +860,8 @@ int main(void)
 		T(test_unknown_process_is_added),
 		T(test_event_corrects_parent),
 		T(test_seed_then_held_events),
+		T(test_filter_reports_only_what_concerns_the_inside),
+		T(test_filter_prunes_the_scan),
 		T(test_reseed_keeps_report),
 		T(test_link_refuses_cycle),
 		T(test_many_processes),

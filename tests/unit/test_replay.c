@@ -35,12 +35,14 @@ struct world {
 	enum pl_event_type seen[32];
 	int64_t reap_zombie_ns;
 	int nseen;
+	struct pl_event last[8];	/* the last events, by arrival modulo 8 */
 };
 
 static void on_event(void *ctx, const struct pl_event *ev)
 {
 	struct world *w = ctx;
 
+	w->last[w->nseen % 8] = *ev;
 	w->seen[w->nseen++ % 32] = ev->type;
 	if (ev->type == PL_EV_REAP)
 		w->reap_zombie_ns = ev->reap.zombie_ns;
@@ -218,6 +220,62 @@ static void test_late_joiner(void **state)
 	assert_int_equal(sh->nzombies, 0);
 }
 
+#define EV_HEAD(type) "{\"type\":\"" type "\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20," \
+	"\"tid\":20,\"ppid\":10,\"comm\":\"worker\",\"start_ns\":1000000000,"
+
+/* rename and every kind of siginfo read back as written; the model takes the new name. */
+static void test_rename_and_siginfo_read_back(void **state)
+{
+	struct world *w = *state;
+	const char *trace =
+		EV_HEAD("fork") "\"thread\":false}\n"
+		EV_HEAD("rename") "\"old_comm\":\"sh\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,\"code\":1,"
+		"\"siginfo\":\"fault\",\"si_addr\":4096,\"disposition\":\"default\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":34,\"code\":-2,"
+		"\"siginfo\":\"timer\",\"si_timerid\":3,\"si_overrun\":1,\"disposition\":\"handler\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":17,\"code\":1,"
+		"\"siginfo\":\"child\",\"si_pid\":21,\"si_uid\":5,\"si_status\":9,\"disposition\":\"handler\"}\n"
+		EV_HEAD("signal") "\"stage\":\"generate\",\"signal\":10,\"code\":-1,"
+		"\"siginfo\":\"kill\",\"si_pid\":7,\"si_uid\":1000,\"sender_pid\":7,\"sender_tid\":8,"
+		"\"sender_comm\":\"q\",\"result\":\"delivered\"}\n"
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":31,\"code\":1,"
+		"\"siginfo\":\"sys\",\"si_call_addr\":8192,\"si_syscall\":39,\"si_arch\":3221225534,"
+		"\"disposition\":\"default\"}\n"
+		/* Written before siginfo existed: the kind comes from the code. */
+		EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,\"code\":128,"
+		"\"sender_pid\":0,\"disposition\":\"default\"}\n";
+	const struct pl_event *ev = w->last;
+
+	assert_int_equal(replay_text(w, trace), 0);
+	assert_int_equal(w->r.bad, 0);
+	assert_int_equal(w->nseen, 8);
+	assert_int_equal(ev[1].type, PL_EV_RENAME);
+	assert_string_equal(ev[1].rename.old_comm, "sh");
+	assert_string_equal(proctable_find_pid(&w->m.table, 20)->comm, "worker");
+	assert_int_equal(ev[2].signal.si.kind, SIGINFO_FAULT);
+	assert_int_equal(ev[2].signal.si.addr, 4096);
+	assert_int_equal(ev[3].signal.si.kind, SIGINFO_TIMER);
+	assert_int_equal(ev[3].signal.si.timerid, 3);
+	assert_int_equal(ev[3].signal.si.overrun, 1);
+	assert_int_equal(ev[4].signal.si.kind, SIGINFO_CHILD);
+	assert_int_equal(ev[4].signal.si.pid, 21);
+	assert_int_equal(ev[4].signal.si.uid, 5);
+	assert_int_equal(ev[4].signal.si.status, 9);
+	assert_int_equal(ev[5].signal.si.kind, SIGINFO_KILL);
+	assert_int_equal(ev[5].signal.si.pid, 7);
+	assert_int_equal(ev[5].signal.si.uid, 1000);
+	assert_int_equal(ev[6].signal.si.kind, SIGINFO_SYS);
+	assert_int_equal(ev[6].signal.si.addr, 8192);
+	assert_int_equal(ev[6].signal.si.syscall, 39);
+	assert_int_equal(ev[6].signal.si.arch, 3221225534u);
+	assert_int_equal(ev[7].signal.si.kind, SIGINFO_KERNEL);
+
+	assert_int_equal(replay_text(w, EV_HEAD("signal") "\"stage\":\"deliver\",\"signal\":11,"
+					 "\"siginfo\":\"bogus\"}\n"), 1);
+	assert_non_null(strstr(w->errors, "\"siginfo\" is not a kind of siginfo"));
+}
+
 /* A later snapshot replaces the model: processes it lacks are dropped. */
 static void test_snapshot_reseeds(void **state)
 {
@@ -275,6 +333,21 @@ static void test_parse_time(void **state)
 	assert_int_equal(replay_parse_time("", &ns), -EINVAL);
 }
 
+static void assert_place_equal(const struct place *a, const struct place *b)
+{
+	assert_int_equal(a->cgroup_id, b->cgroup_id);
+	assert_int_equal(a->pidns, b->pidns);
+	assert_int_equal(a->in_container, b->in_container);
+	if (b->cgroup)
+		assert_string_equal(a->cgroup, b->cgroup);
+	else
+		assert_null(a->cgroup);
+	if (b->in_container) {
+		assert_string_equal(a->ctr.id, b->ctr.id);
+		assert_string_equal(a->ctr.runtime, b->ctr.runtime);
+	}
+}
+
 /* What tree_snapshot_json writes, a replay reads back into the same model. */
 static void test_snapshot_round_trip(void **state)
 {
@@ -283,7 +356,7 @@ static void test_snapshot_round_trip(void **state)
 	struct recorder rec2;
 	struct wallclock clock = { .boot_to_real_ns = 0, .cached_sec = -1 };
 	struct outbuf ob;
-	struct formatter f = { .ob = &ob, .clock = &clock, .json = true };
+	struct formatter f = { .ob = &ob, .clock = &clock, .json = true, .places = &w->m.places };
 	struct proctable_iter it;
 	struct proc *p;
 	FILE *tmp = tmpfile();
@@ -298,8 +371,18 @@ static void test_snapshot_round_trip(void **state)
 	};
 
 	assert_non_null(tmp);
-	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		/* 20 and its child run in a container, 20 as its pid namespace's init. */
+		if (evs[i].pid >= 20) {
+			evs[i].cgroup_id = 804;
+			evs[i].pidns = 4026532179U;
+			evs[i].ns_pid = evs[i].pid == 20 ? 1 : 2;
+			model_place(&w->m, &evs[i]);
+			places_set_path(&w->m.places, evs[i].place, "/docker/"
+					"89daa40e20871ab58d6e9cade3a175b34dc73388671c414c6f644edfc94a8011");
+		}
 		assert_int_equal(model_apply(&w->m, &evs[i]), 0);
+	}
 	assert_int_equal(outbuf_init(&ob, fileno(tmp), 4096), 0);
 	assert_int_equal(tree_snapshot_json(&f, &w->m, T0 + 2 * SEC), 0);
 	assert_int_equal(outbuf_flush(&ob), 0);
@@ -328,6 +411,8 @@ static void test_snapshot_round_trip(void **state)
 				 p->flags & (PROC_ORPHAN | PROC_EXIT_SEEN));
 		assert_int_equal(q->orphan_ppid, p->orphan_ppid);
 		assert_int_equal(q->orphan_rule, p->orphan_rule);
+		assert_place_equal(places_get(&copy.places, q->place), places_get(&w->m.places, p->place));
+		assert_int_equal(q->ns_pid, p->place ? p->ns_pid : 0);
 		if (p->state == PROC_ZOMBIE) {
 			assert_int_equal(q->exit_ns, p->exit_ns);
 			assert_int_equal(q->status, p->status);
@@ -479,6 +564,7 @@ int main(void)
 		T(test_snapshot_parts),
 		T(test_snapshot_part_missing),
 		T(test_start_lines),
+		T(test_rename_and_siginfo_read_back),
 #undef T
 	};
 

@@ -264,6 +264,18 @@ static void test_result_and_disposition_names(void **state)
 	assert_string_equal(disposition_name(-1), "unknown");
 }
 
+/* Every kind of siginfo has a name that reads back to it; no other name does. */
+static void test_siginfo_kind_names(void **state)
+{
+	(void)state;
+	for (int k = 0; k < SIGINFO_KIND_MAX; k++)
+		assert_int_equal(siginfo_kind_from_name(siginfo_kind_name(k)), k);
+	assert_string_equal(siginfo_kind_name(SIGINFO_KERNEL), "kernel");
+	assert_string_equal(siginfo_kind_name(SIGINFO_KIND_MAX), "unknown");
+	assert_string_equal(siginfo_kind_name(-1), "unknown");
+	assert_int_equal(siginfo_kind_from_name("unknown"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_realtime_signal_names),
 		cmocka_unit_test(test_out_of_range_signal_names),
 		cmocka_unit_test(test_result_and_disposition_names),
+		cmocka_unit_test(test_siginfo_kind_names),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

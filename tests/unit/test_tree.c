@@ -215,6 +215,86 @@ static void test_report_json(void **state)
 	json_decref(o);
 }
 
+#define CTR_ID "89daa40e20871ab58d6e9cade3a175b34dc73388671c414c6f644edfc94a8011"
+#define CTR_PIDNS 4026532179U
+
+/* An event inside the container: its cgroup and pid namespace, as BPF reads them. */
+static void apply_in_container(struct world *w, struct pl_event ev, uint32_t ns_pid)
+{
+	ev.cgroup_id = 804;
+	ev.pidns = CTR_PIDNS;
+	ev.ns_pid = ns_pid;
+	model_place(&w->m, &ev);
+	places_set_path(&w->m.places, ev.place, "/docker/" CTR_ID);
+	apply(w, ev);
+}
+
+/*
+ * runc 100 starts the container's init 200 (sleep, pid 1 inside), which
+ * forked 201 (pid 2 inside) and never reaps it.
+ */
+static void build_container(struct world *w)
+{
+	w->f.places = &w->m.places;
+	apply(w, ev_fork(T0, 1, 0, 0, 0, 0, "init"));
+	apply(w, ev_fork(T0 + 1, 100, 1 * SEC, 1, 0, 1, "runc"));
+	apply_in_container(w, ev_fork(T0 + 2, 200, 2 * SEC, 100, 1 * SEC, 100, "sh"), 1);
+	apply_in_container(w, ev_fork(T0 + 3, 201, 3 * SEC, 200, 2 * SEC, 200, "worker"), 2);
+	apply_in_container(w, ev_exec(T0 + 4, 200, 2 * SEC, 100, 200, "/bin/sleep", "sleep"), 1);
+	apply_in_container(w, ev_exit(T0 + 1 * SEC, 201, 3 * SEC, 200, 201, true, 3 << 8, 0,
+				      PL_REAPER_NONE), 2);
+}
+
+static void test_container_tree(void **state)
+{
+	struct world *w = *state;
+
+	build_container(w);
+	assert_int_equal(tree_print(&w->f, &w->m, T0 + 2 * SEC), 0);
+	assert_string_equal(output(w),
+		"1 init\n"
+		"`-- 100 runc\n"
+		"    `-- 200 sleep [container 89daa40e2087 docker]\n"
+		"        `-- 201 worker <zombie 1.000 s>\n");
+}
+
+/* The leak named where it is, with its cause and the remedy. */
+static void test_container_zombie_report(void **state)
+{
+	struct world *w = *state;
+
+	w->m.sink = report_sink(&w->f);
+	build_container(w);
+	model_tick(&w->m, T0 + 7 * SEC);
+	assert_string_equal(output(w),
+		"05:47:07.000000 zombie  201     200     worker           not reaped for 6.000 s by parent "
+		"200 (sleep, pid 1 in its namespace), which has 1 unreaped child; the container's PID 1 "
+		"(sleep) does not reap; run it with an init that does (docker run --init, tini) "
+		"ctr=89daa40e2087 nspid=2\n");
+}
+
+static void test_container_zombie_json(void **state)
+{
+	struct world *w = *state;
+	json_t *o;
+
+	w->f.json = true;
+	w->m.sink = report_sink(&w->f);
+	build_container(w);
+	model_tick(&w->m, T0 + 7 * SEC);
+	o = parse_line(output(w));
+	assert_string_equal(json_string_value(json_object_get(o, "container_id")), CTR_ID);
+	assert_string_equal(json_string_value(json_object_get(o, "container_runtime")), "docker");
+	assert_string_equal(json_string_value(json_object_get(o, "cgroup")), "/docker/" CTR_ID);
+	assert_int_equal(json_integer_value(json_object_get(o, "cgroup_id")), 804);
+	assert_int_equal(json_integer_value(json_object_get(o, "pidns")), CTR_PIDNS);
+	assert_int_equal(json_integer_value(json_object_get(o, "ns_pid")), 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "ppid")), 200);
+	assert_int_equal(json_integer_value(json_object_get(o, "parent_ns_pid")), 1);
+	assert_true(json_is_true(json_object_get(o, "parent_ns_init")));
+	json_decref(o);
+}
+
 static void test_snapshot_json(void **state)
 {
 	struct world *w = *state;
@@ -247,6 +327,9 @@ int main(void)
 		T(test_report_text),
 		T(test_report_json),
 		T(test_snapshot_json),
+		T(test_container_tree),
+		T(test_container_zombie_report),
+		T(test_container_zombie_json),
 #undef T
 	};
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "event.h"
 #include "proclife.h"
 #include "metrics_server.h"
 #include "model.h"
@@ -35,7 +36,7 @@ static const char usage[] =
 "                           between lines: FILE -> FILE.1 -> ... -> FILE.N\n"
 "      --rotate-keep N      --rotate-size: keep N rotated files (default 5, at most 1000)\n"
 "      --host-fields        --json: add host and boot_id to every line, for fleets\n"
-"  -T, --threads            also print the exit of each thread, not just of each process\n"
+"  -T, --threads            also print the exit and renames of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
 "      --metrics [ADDR:]PORT\n"
 "                           serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -57,8 +58,30 @@ static const char usage[] =
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 "  -v, --verbose            print libbpf's messages\n"
 "\n"
+"Filters (decided in the kernel; when several are given, all must match):\n"
+"  -p, --pid PID            process PID and its descendants, those born later too\n"
+"  -c, --comm NAME          processes named NAME (at most 15 bytes) at an event;\n"
+"                           one that execs into NAME starts matching\n"
+"  -u, --uid UID            processes whose real user id is UID at an event\n"
+"      --cgroup PATH        processes in the cgroup v2 PATH or below it (PATH from\n"
+"                           the v2 mount, or under it, such as /system.slice/cron.service)\n"
+"      --container ID       processes of the container ID, or of a unique prefix of it\n"
+"  -e, --events LIST        trace: print only these, separated by commas:\n"
+"                           fork, exec, exit, reap, signal, rename, zombie, orphan\n"
+"  A process stays traced from its first matching event until it is reaped;\n"
+"  the tree also shows the parents of the processes traced.\n"
+"\n"
 "  -h, --help               print this help\n"
 "  -V, --version            print the version\n"
+"\n"
+"Examples:\n"
+"  proclife                                 # every process event on this host\n"
+"  proclife -p 1234                         # process 1234 and all its descendants\n"
+"  proclife -c nginx -e exec,exit           # execs and exits of processes named nginx\n"
+"  proclife -u 1000 -e exec                 # what user 1000 runs\n"
+"  proclife --cgroup /system.slice/cron.service  # one systemd service and its children\n"
+"  proclife zombies --container 3f2a9c      # leaked zombies in one container\n"
+"  proclife tree -p 1234                    # the subtree of 1234, under its parent\n"
 "\n"
 "SIGINT or SIGTERM stops tracing; everything captured is printed, then a\n"
 "summary on standard error. SIGUSR1 prints the current tree into the stream.\n"
@@ -121,6 +144,63 @@ static int parse_seconds(const char *what, const char *arg, double *out)
 	if (errno || end == arg || *end || !isfinite(*out) || *out <= 0 || *out > 1e9)
 		return bad(what, arg, "expected a positive number of seconds");
 	return 0;
+}
+
+/* The kernel's names (event.h) plus the model's lines. */
+static const char *const derived_names[] = { "zombie", "orphan" };
+static const uint32_t derived_bits[] = { EVENT_ZOMBIE, EVENT_ORPHAN };
+
+static uint32_t event_bits(const char *name)
+{
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < sizeof(derived_names) / sizeof(derived_names[0]); i++)
+		if (!strcmp(name, derived_names[i]))
+			return derived_bits[i];
+	/* Types that share a name (the stages of a signal) go together. */
+	for (int u = 1; u < PL_EV_TYPE_MAX; u++)
+		if (!strcmp(event_type_name(u), name))
+			bits |= 1u << u;
+	return bits;
+}
+
+static int bad_events(const char *arg)
+{
+	char why[256];
+	size_t n = snprintf(why, sizeof(why), "expected names separated by commas from");
+
+	for (int t = 1; t < PL_EV_TYPE_MAX && n < sizeof(why); t++)
+		if (event_type_from_name(event_type_name(t)) == t)
+			n += snprintf(why + n, sizeof(why) - n, " %s,", event_type_name(t));
+	for (size_t i = 0; i < sizeof(derived_names) / sizeof(derived_names[0]) && n < sizeof(why); i++)
+		n += snprintf(why + n, sizeof(why) - n, " %s%s", derived_names[i],
+			      i + 1 < sizeof(derived_names) / sizeof(derived_names[0]) ? "," : "");
+	return bad("event list", arg, why);
+}
+
+static int parse_events(const char *arg, uint32_t *out)
+{
+	const char *p = arg;
+
+	*out = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char name[32];
+		uint32_t bits;
+
+		if (!len || len >= sizeof(name))
+			return bad_events(arg);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		bits = event_bits(name);
+		if (!bits)
+			return bad_events(arg);
+		*out |= bits;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
 }
 
 static int parse_option(struct options *o, int c, const char *arg)
@@ -197,6 +277,35 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'H':
 		o->host_fields = true;
 		return 0;
+	case 'p':
+		if (parse_uint("pid", arg, 1, 0x7fffffff, &v))
+			return -1;
+		o->filter_pid = v;
+		return 0;
+	case 'c':
+		if (!*arg || strlen(arg) >= PL_COMM_LEN)
+			return bad("process name", arg, "expected 1 to 15 bytes, as the kernel keeps them");
+		o->filter_comm = arg;
+		return 0;
+	case 'u':
+		if (parse_uint("uid", arg, 0, 0xfffffffe, &v))
+			return -1;
+		o->filter_uid_on = true;
+		o->filter_uid = v;
+		return 0;
+	case 'G':
+		if (!*arg)
+			return bad("cgroup", arg, "expected a cgroup v2 path");
+		o->filter_cgroup = arg;
+		return 0;
+	case 'N':
+		if (!*arg)
+			return bad("container", arg, "expected a container id or a prefix of one");
+		o->filter_container = arg;
+		return 0;
+	case 'e':
+		o->events_given = true;
+		return parse_events(arg, &o->events);
 	case 'M': {
 		struct sockaddr_storage sa;
 		socklen_t len;
@@ -262,6 +371,17 @@ static int check_combination(const struct options *o)
 	    only_for("--at", o->at_ns, CMD_REPLAY, o) ||
 	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
 		return -1;
+	if (only_for("--events", o->events_given, CMD_TRACE, o))
+		return -1;
+	if (o->command == CMD_REPLAY && (o->filter_pid || o->filter_comm || o->filter_uid_on ||
+					 o->filter_cgroup || o->filter_container)) {
+		fprintf(stderr, "proclife: filters are for the live commands (trace, tree, zombies)\n");
+		return -1;
+	}
+	if (o->filter_cgroup && o->filter_container) {
+		fprintf(stderr, "proclife: --cgroup and --container cannot be combined\n");
+		return -1;
+	}
 	if (o->metrics_addr && o->command == CMD_REPLAY) {
 		fprintf(stderr, "proclife: --metrics is for the live commands\n");
 		return -1;
@@ -316,6 +436,12 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-keep", required_argument, NULL, 'K' },
 		{ "host-fields", no_argument, NULL, 'H' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "cgroup", required_argument, NULL, 'G' },
+		{ "container", required_argument, NULL, 'N' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -329,17 +455,18 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		.arg_bytes = PL_ARGS_DEFAULT,
 		.max_args = DEFAULT_MAX_ARGS,
 		.zombie_age_ns = MODEL_ZOMBIE_AGE_DEFAULT_NS,
+		.events = EVENTS_ALL,
 	};
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets a bundle of short options left half-read. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":jo:Ta:d:b:A:vz:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:Ta:d:b:A:vz:s:p:c:u:e:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
 		case 'V':
-			printf("proclife %s\n", PROCLIFE_VERSION);
+			printf("proclife %s (commit %s)\n", PROCLIFE_VERSION, PROCLIFE_COMMIT);
 			return CLI_EXIT_OK;
 		case ':':
 			fprintf(stderr, "proclife: option '%s' needs a value\n",

@@ -13,6 +13,12 @@ enum command {
 	CMD_REPLAY,	/* rebuild the model from a recorded trace */
 };
 
+/* What the trace command prints (-e): 1 << enum pl_event_type, and the model's lines. */
+#define EVENT_ZOMBIE (1u << 30)
+#define EVENT_ORPHAN (1u << 31)
+#define EVENTS_KERNEL (EVENT_ZOMBIE - 2)
+#define EVENTS_ALL (EVENTS_KERNEL | EVENT_ZOMBIE | EVENT_ORPHAN)
+
 struct options {
 	enum command command;
 	bool json;
@@ -34,6 +40,15 @@ struct options {
 	int64_t zombie_age_ns;
 	int64_t snapshot_ns;	/* 0: no periodic snapshot */
 	uint64_t at_ns;		/* replay: ns since the epoch; 0: the end */
+	uint32_t events;	/* EVENT_* and 1 << type: what trace prints */
+	bool events_given;	/* -e */
+	/* Filters; all must match. */
+	uint32_t filter_pid;	/* that process and its descendants; 0: any */
+	const char *filter_comm;
+	bool filter_uid_on;
+	uint32_t filter_uid;
+	const char *filter_cgroup;	/* a cgroup v2 path */
+	const char *filter_container;	/* a container id or a unique prefix of one */
 };
 
 enum cli_result {

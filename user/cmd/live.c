@@ -1,10 +1,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "clock.h"
 #include "event.h"
+#include "filter.h"
 #include "format.h"
 #include "hostid.h"
 #include "live.h"
@@ -20,6 +23,9 @@
 #define POLL_MS 100
 #define OUTBUF_SIZE (256 << 10)
 #define PROC_ROOT "/proc"
+/* What the model needs: the lifecycle, and renames for the processes' names. */
+#define LIFECYCLE ((1u << PL_EV_FORK) | (1u << PL_EV_EXEC) | (1u << PL_EV_EXIT) | \
+		   (1u << PL_EV_REAP) | (1u << PL_EV_RENAME))
 /* While events keep being lost, re-read /proc at most this often. */
 #define RESYNC_INTERVAL_NS 1000000000ULL
 
@@ -32,6 +38,11 @@ struct live {
 	struct tracer *tracer;
 	struct model model;
 	bool model_ready;
+	bool model_fed;		/* the lifecycle programs run: the model follows events */
+	bool bad_filter;	/* a filter named nothing that exists: a usage error */
+	struct filter filter;
+	struct cgroupfs cgroupfs;	/* root_fd -1: no cgroup v2 hierarchy, no containers named */
+	struct cgroup_lookup cgroups;
 	int err;		/* first failure inside a callback */
 	uint64_t counts[PL_EV_TYPE_MAX];	/* events printed, by type */
 	uint64_t zombies, orphans;		/* derived lines printed */
@@ -91,7 +102,7 @@ static void on_zombie(void *ctx, const struct model_zombie *z)
 	struct live *l = ctx;
 
 	l->stats.leaked_reports++;
-	if (l->opts->command == CMD_TREE)
+	if (l->opts->command == CMD_TREE || !(l->opts->events & EVENT_ZOMBIE))
 		return;
 	report_zombie(&l->fmt, z);
 	l->zombies++;
@@ -102,7 +113,7 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 	struct live *l = ctx;
 
 	l->stats.orphans[o->rule]++;
-	if (l->opts->command != CMD_TRACE)
+	if (l->opts->command != CMD_TRACE || !(l->opts->events & EVENT_ORPHAN))
 		return;
 	report_orphan(&l->fmt, o);
 	l->orphans++;
@@ -132,8 +143,12 @@ static void on_inferred_reap(void *ctx, const struct pl_event *ev)
 
 static bool shown(const struct live *l, const struct pl_event *ev)
 {
+	if (ev->context)
+		return false;
 	switch (l->opts->command) {
 	case CMD_TRACE:
+		if (!(l->opts->events & (1u << ev->type)))
+			return false;
 		return !(ev->type == PL_EV_EXIT && ev->exit.thread && !l->opts->threads);
 	case CMD_ZOMBIES:
 		return ev->type == PL_EV_REAP && ev->reap.leaked;
@@ -161,6 +176,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	l->stats.events[ev.type]++;
+	model_place(&l->model, &ev);
 	/*
 	 * A reap learns from the model how long it was a zombie; an exit is
 	 * printed before the orphans the model derives from it.
@@ -178,13 +194,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	return -outbuf_error(&l->out);
 }
 
+/* Under a filter, the kernel says which of the processes read are inside it. */
 static int scan_proc(struct live *l)
 {
 	struct procscan_stats st;
+	struct pl_seed *inside;
+	size_t n;
 	int err = procscan_run(&l->model, PROC_ROOT, &st);
 
-	if (err)
+	if (err) {
 		fprintf(stderr, "proclife: cannot read %s: %s\n", PROC_ROOT, strerror(-err));
+		return err;
+	}
+	err = tracer_seed_filter(l->tracer, &inside, &n);
+	if (!err && inside)
+		model_filter(&l->model, inside, n);
+	free(inside);
 	return err;
 }
 
@@ -215,7 +240,12 @@ static int check_lost(struct live *l, uint64_t now)
 /* The text tree, or in JSON a snapshot line. */
 static int dump_tree(struct live *l, uint64_t now)
 {
-	int err = tree_print(&l->fmt, &l->model, now);
+	/* A model that events do not follow (trace -e signal) is only as new as /proc. */
+	int err = l->model_fed ? 0 : scan_proc(l);
+
+	if (err)
+		return err;
+	err = tree_print(&l->fmt, &l->model, now);
 
 	if (err)
 		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
@@ -327,12 +357,13 @@ static void print_summary(const struct live *l)
 		total += l->counts[i];
 	fprintf(stderr,
 		"proclife: %llu events: %llu fork, %llu exec, %llu exit, %llu reap, %llu signal, "
-		"%llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
+		"%llu rename, %llu zombie, %llu orphan; %llu lost, %llu reaps inferred\n",
 		(unsigned long long)total, (unsigned long long)l->counts[PL_EV_FORK],
 		(unsigned long long)l->counts[PL_EV_EXEC], (unsigned long long)l->counts[PL_EV_EXIT],
 		(unsigned long long)l->counts[PL_EV_REAP],
 		(unsigned long long)(l->counts[PL_EV_SIGNAL_GENERATE] + l->counts[PL_EV_SIGNAL_DELIVER]),
-		(unsigned long long)l->zombies, (unsigned long long)l->orphans,
+		(unsigned long long)l->counts[PL_EV_RENAME], (unsigned long long)l->zombies,
+		(unsigned long long)l->orphans,
 		(unsigned long long)l->stats.lost, (unsigned long long)l->model.inferred_reaps);
 	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
@@ -343,6 +374,21 @@ static void print_summary(const struct live *l)
 			l->out.file->write_errors == 1 ? "" : "s", outfile_name(l->out.file));
 }
 
+/*
+ * Programs nothing needs are not even loaded: the model needs the four
+ * lifecycle events whenever it reports (zombie and orphan lines, the tree,
+ * snapshots); trace -e adds what it prints.
+ */
+static uint32_t programs(const struct options *o)
+{
+	bool model = o->command != CMD_TRACE || o->snapshot_ns ||
+		     (o->events & (EVENT_ZOMBIE | EVENT_ORPHAN));
+	uint32_t progs = o->command == CMD_TRACE ? o->events & EVENTS_KERNEL : 0;
+
+	return model ? progs | LIFECYCLE : progs;
+}
+
+
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
 static int start(struct live *l)
 {
@@ -351,6 +397,8 @@ static int start(struct live *l)
 		.btf_path = o->btf_path,
 		.ringbuf_size = o->ringbuf_size,
 		.arg_bytes = o->arg_bytes,
+		.thread_renames = o->threads,
+		.programs = programs(o),
 		.verbose = o->verbose,
 	};
 	struct model_opts mo = {
@@ -363,6 +411,13 @@ static int start(struct live *l)
 	};
 	int err;
 
+	err = cgroupfs_open(&l->cgroupfs, "/proc/self/mountinfo");
+	if (err)
+		fprintf(stderr, "proclife: cannot open the cgroup v2 hierarchy: %s; containers are "
+			"not named\n", strerror(-err));
+	else
+		mo.cgroups = &l->cgroups;
+	l->cgroups = cgroupfs_lookup(&l->cgroupfs);
 	err = model_init(&l->model, &mo);
 	if (err) {
 		fprintf(stderr, "proclife: cannot set up the process model: %s\n", strerror(-err));
@@ -374,11 +429,18 @@ static int start(struct live *l)
 		if (err)
 			return err;
 	}
+	l->fmt.places = &l->model.places;
 	err = install_handlers(o);
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
 		return err;
 	}
+	err = filter_resolve(&l->filter, o, l->cgroupfs.mount, &l->cgroups);
+	l->bad_filter = err == -EINVAL;
+	if (err)
+		return err;
+	cfg.filter = l->filter.tf;
+	l->model_fed = (cfg.programs & LIFECYCLE) == LIFECYCLE;
 	err = tracer_start(&l->tracer, &cfg, on_record, l);
 	if (err)
 		return err;
@@ -450,7 +512,7 @@ static int open_output(struct live *l)
 
 int live_run(const struct options *o)
 {
-	struct live l = { .opts = o };
+	struct live l = { .opts = o, .cgroupfs = { .root_fd = -1 } };
 	int err, status = 0;
 
 	stop_requested = dump_requested = reopen_requested = 0;
@@ -473,10 +535,14 @@ int live_run(const struct options *o)
 
 	metrics_server_stop(l.metrics);
 	tracer_destroy(l.tracer);
+	filter_free(&l.filter);
 	if (l.model_ready)
 		model_free(&l.model);
+	cgroupfs_close(&l.cgroupfs);
 	if (outbuf_close(&l.out) && !err)
 		err = -EIO;
 	host_id_free(&l.host);
+	if (l.bad_filter)
+		return EXIT_USAGE;
 	return err ? EXIT_FAILURE_RUN : status;
 }

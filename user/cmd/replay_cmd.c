@@ -17,7 +17,8 @@ static int show(const struct options *o, const struct replay *r)
 	/* Replayed times are already wall-clock ns since the epoch. */
 	struct wallclock clock = { .boot_to_real_ns = 0, .cached_sec = -1 };
 	struct outbuf out;
-	struct formatter fmt = { .ob = &out, .clock = &clock, .max_args = o->max_args, .json = o->json };
+	struct formatter fmt = { .ob = &out, .clock = &clock, .max_args = o->max_args, .json = o->json,
+				 .places = &r->model->places };
 	int err;
 
 	if (outbuf_open(&out, o->output, OUTBUF_SIZE))

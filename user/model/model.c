@@ -6,17 +6,26 @@ int model_init(struct model *m, const struct model_opts *o)
 {
 	if (o->clk_tck <= 0 || o->clk_tck > 1000000000 || o->zombie_age_ns < 0)
 		return -EINVAL;
+	int err;
+
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
-	return proctable_init(&m->table, 1000000000 / o->clk_tck);
+	err = places_init(&m->places, o->cgroups);
+	if (err)
+		return err;
+	err = proctable_init(&m->table, 1000000000 / o->clk_tck);
+	if (err)
+		places_free(&m->places);
+	return err;
 }
 
 void model_free(struct model *m)
 {
 	proctable_free(&m->table);
+	places_free(&m->places);
 	m->zhead = m->ztail = m->rhead = m->rtail = NULL;
 }
 
@@ -129,6 +138,20 @@ static void forget(struct model *m, struct proc *p)
 	proctable_del(&m->table, p);
 }
 
+static bool outside(const struct proc *p)
+{
+	return p->flags & PROC_OUTSIDE;
+}
+
+/* The kernel flags the events of processes outside the filters. */
+static void mark_filter(struct proc *p, const struct pl_event *ev)
+{
+	if (ev->context)
+		p->flags |= PROC_OUTSIDE;
+	else
+		p->flags &= ~PROC_OUTSIDE;
+}
+
 static void set_comm(struct proc *p, const char *comm)
 {
 	size_t n = strnlen(comm, PL_COMM_LEN);
@@ -154,6 +177,22 @@ static struct proc *get_or_add(struct model *m, const struct pl_event *ev)
 	set_comm(p, ev->comm);
 	set_parent(p, ev->ppid, proctable_find_pid(&m->table, ev->ppid));
 	return p;
+}
+
+void model_place(struct model *m, struct pl_event *ev)
+{
+	if (ev->type == PL_EV_REAP && !ev->pidns)
+		return;
+	ev->place = places_intern(&m->places, ev->cgroup_id, ev->pidns);
+}
+
+/* A process moves between cgroups (a container's init is put in its own before exec). */
+static void set_place(struct proc *p, const struct pl_event *ev)
+{
+	if (!ev->place)
+		return;
+	p->place = ev->place;
+	p->ns_pid = ev->ns_pid;
 }
 
 /* Every event names the real parent: it corrects what lost events left stale. */
@@ -192,6 +231,8 @@ static int apply_fork(struct model *m, const struct pl_event *ev)
 			memcpy(p->filename, parent->filename, sizeof(p->filename));
 	}
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	p->ptid = ev->fork.parent_tid;
 	set_parent(p, ev->ppid, parent);
 	return 0;
@@ -203,6 +244,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 
 	if (!p)
 		return -ENOMEM;
+	mark_filter(p, ev);
 	if (newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
@@ -216,6 +258,8 @@ static int apply_exec(struct model *m, const struct pl_event *ev)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
 	set_comm(p, ev->comm);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	proctable_set_filename(p, ev->exec.filename, ev->exec.filename_len);
 	/* execve ends every other thread; the caller, if not the leader, takes the pid. */
 	if (newer_than_scan(p, ev))
@@ -240,7 +284,7 @@ static void emit_orphan(struct model *m, const struct proc *c, const struct proc
 		.ts_ns = ev->ts_ns,
 	};
 
-	if (m->sink.orphan)
+	if (m->sink.orphan && !outside(c))
 		m->sink.orphan(m->sink.ctx, &o);
 }
 
@@ -268,7 +312,8 @@ static void adopt_children(struct model *m, struct proc *p, const struct pl_even
 			set_parent(c, ev->exit.reaper, reaper);
 		/* Which thread of the adopter the kernel chose is not in the event. */
 		c->ptid = 0;
-		if (c->state != PROC_ALIVE)
+		/* A dying namespace's processes are killed, not adopted. */
+		if (c->state != PROC_ALIVE || ev->exit.reaper_rule == PL_REAPER_PIDNS_DYING)
 			continue;
 		c->flags |= PROC_ORPHAN;
 		c->orphan_ppid = p->pid;
@@ -284,12 +329,16 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	if (!p)
 		return -ENOMEM;
 	sync_parent(m, p, ev->ppid);
+	mark_filter(p, ev);
+	set_place(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
 		if (newer_than_scan(p, ev) && p->nthreads > 1)
 			p->nthreads--;
 		return 0;
 	}
+	/* The leader's comm, as it was at the end: renames may have been missed. */
+	set_comm(p, ev->comm);
 	/* A zombie the scan found: the held exit event knows when it really exited. */
 	if (p->state == PROC_ZOMBIE)
 		make_alive(m, p);
@@ -308,9 +357,36 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 	if (!p)
 		return;
 	ev->reap.leaked = p->flags & PROC_REPORTED;
+	/* The kernel frees the pid before the task: the namespace side is the model's. */
+	if (!ev->pidns) {
+		const struct place *pl = places_get(&m->places, p->place);
+
+		ev->place = p->place;
+		ev->pidns = pl->pidns;
+		ev->ns_pid = p->ns_pid;
+	}
 	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN))
 		ev->reap.zombie_ns = ev->ts_ns > p->exit_ns ? (int64_t)(ev->ts_ns - p->exit_ns) : 0;
 	forget(m, p);
+}
+
+/*
+ * A rename, or a signal to or from the leader, carries the leader's comm,
+ * which is the process's name; another thread's comm is only its own.
+ */
+static int apply_comm(struct model *m, const struct pl_event *ev)
+{
+	struct proc *p;
+
+	if (ev->tid != ev->pid)
+		return 0;
+	p = ev->type == PL_EV_RENAME ? get_or_add(m, ev) :
+				       proctable_find(&m->table, ev->pid, ev->start_ns);
+	if (!p && ev->type == PL_EV_RENAME)
+		return -ENOMEM;
+	if (p)
+		set_comm(p, ev->comm);
+	return 0;
 }
 
 int model_apply(struct model *m, struct pl_event *ev)
@@ -325,6 +401,10 @@ int model_apply(struct model *m, struct pl_event *ev)
 	case PL_EV_REAP:
 		apply_reap(m, ev);
 		return 0;
+	case PL_EV_RENAME:
+	case PL_EV_SIGNAL_GENERATE:
+	case PL_EV_SIGNAL_DELIVER:
+		return apply_comm(m, ev);
 	default:
 		return 0;
 	}
@@ -360,6 +440,11 @@ void model_tick(struct model *m, uint64_t now_ns)
 
 		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
 			mark_reaped(m, p, now_ns);
+			continue;
+		}
+		/* Followed for the filter's sake only: never reported. */
+		if (outside(p) && (!p->parent || outside(p->parent))) {
+			unlink_proc(m, p);
 			continue;
 		}
 		unlink_proc(m, p);
@@ -424,6 +509,10 @@ int model_seed_add(struct model *m, const struct model_seed *s)
 	if (s->filename && *s->filename)
 		proctable_set_filename(p, s->filename, strlen(s->filename));
 	p->seen_ns = s->seen_ns;
+	if (s->place) {
+		p->place = s->place;
+		p->ns_pid = s->ns_pid;
+	}
 	if (s->ptid)
 		p->ptid = s->ptid;
 	if (s->orphan_ppid) {
@@ -457,5 +546,28 @@ void model_seed_end(struct model *m)
 		p->flags &= ~PROC_SEEDED;
 		if (!p->parent && p->ppid)
 			set_parent(p, p->ppid, proctable_find_pid(&m->table, p->ppid));
+	}
+}
+
+void model_filter(struct model *m, const struct pl_seed *inside, size_t n)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		p->flags |= PROC_OUTSIDE;
+	for (size_t i = 0; i < n; i++)
+		if ((p = proctable_find(&m->table, inside[i].pid, inside[i].start_ns)))
+			p->flags &= ~PROC_OUTSIDE;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		bool keep = !outside(p) ||
+			    (p->state == PROC_ZOMBIE && p->parent && !outside(p->parent));
+
+		for (struct proc *c = p->child; c && !keep; c = c->sib_next)
+			keep = !outside(c);
+		if (!keep)
+			forget(m, p);
 	}
 }

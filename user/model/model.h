@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "event.h"
+#include "places.h"
 #include "proctable.h"
 
 #define MODEL_ZOMBIE_AGE_DEFAULT_NS (5 * 1000000000LL)
@@ -60,6 +61,7 @@ struct model_opts {
 	int64_t zombie_age_ns;	/* a zombie older than this is leaked */
 	long clk_tck;		/* sysconf(_SC_CLK_TCK): the unit of /proc start times */
 	struct model_sink sink;	/* either callback may be NULL */
+	const struct cgroup_lookup *cgroups;	/* NULL: cgroup paths only from seeds and traces */
 };
 
 /*
@@ -71,6 +73,7 @@ struct model_opts {
 
 struct model {
 	struct proctable table;
+	struct places places;
 	struct proc *zhead, *ztail;	/* unreported zombies, oldest first */
 	struct proc *rhead, *rtail;	/* PROC_REAPED, awaiting their reap event, oldest first */
 	uint64_t inferred_reaps;
@@ -83,11 +86,28 @@ int model_init(struct model *m, const struct model_opts *o);
 void model_free(struct model *m);
 
 /*
+ * Sets ev->place from its cgroup and pid namespace; call before printing or
+ * applying it. A reap's place is the model's, set by model_apply.
+ */
+void model_place(struct model *m, struct pl_event *ev);
+
+/*
  * Applies one event; orphans it causes reach the sink before it returns.
- * A reap event gets ev->reap.zombie_ns filled in (-1 when unknown).
+ * A reap event gets ev->reap.zombie_ns filled in (-1 when unknown), and
+ * the process's place and namespace pid when the kernel had freed them.
  * 0, or -ENOMEM when a new process could not be tracked.
  */
 int model_apply(struct model *m, struct pl_event *ev);
+
+/*
+ * Under a filter (-p, -c, ...) the model also holds processes outside it,
+ * from events flagged context: the parents of processes inside and their
+ * exited children. A zombie is reported when it or its parent is inside, an
+ * orphan when it is inside. After a /proc scan, model_filter keeps the
+ * processes inside (as the kernel listed them), their parents and their
+ * zombie children, marks all but the first PROC_OUTSIDE, and forgets the rest.
+ */
+void model_filter(struct model *m, const struct pl_seed *inside, size_t n);
 
 /* Reports zombies that have become older than the threshold by now_ns. */
 void model_tick(struct model *m, uint64_t now_ns);
@@ -113,6 +133,8 @@ struct model_seed {
 	uint32_t orphan_ppid;	/* 0: not known to be an orphan */
 	enum pl_reaper_rule orphan_rule;
 	uint64_t seen_ns;	/* when it was read: events stamped earlier are already in it */
+	uint32_t place;		/* index in the model's places; 0 unknown */
+	uint32_t ns_pid;	/* its pid in its own pid namespace; 0 unknown */
 };
 
 /*

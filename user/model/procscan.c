@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "clock.h"
 #include "procscan.h"
 
@@ -140,6 +141,76 @@ static void read_exe(int dirfd, const char *pid, char *out, size_t size)
 	out[n > 0 ? n : 0] = '\0';
 }
 
+/* A small file of /proc read whole; "" when it cannot be read. */
+static void read_small(int dirfd, const char *pid, const char *file, char *buf, size_t size)
+{
+	char path[48];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pid, file);
+	buf[0] = '\0';
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* The NSpid line's last field in a status file: the pid in its own namespace. */
+static uint32_t last_nspid(const char *status)
+{
+	const char *line = strstr(status, "\nNSpid:");
+	const char *end, *p;
+	uint32_t v = 0;
+
+	if (!line)
+		return 0;
+	line += strlen("\nNSpid:");
+	end = strchr(line, '\n');
+	if (!end)
+		end = line + strlen(line);
+	for (p = end; p > line && p[-1] >= '0' && p[-1] <= '9'; p--)
+		;
+	for (; p < end; p++)
+		v = v * 10 + (*p - '0');
+	return v;
+}
+
+/*
+ * Where the process runs: the cgroup v2 line of /proc/PID/cgroup
+ * ("0::/docker/<id>") and the pid namespace's inode. Its pid inside that
+ * namespace only when the namespace is not the host's.
+ */
+static void read_place(struct model *m, int dirfd, const char *name, uint32_t pid,
+		       uint32_t *place, uint32_t *ns_pid)
+{
+	char buf[STAT_MAX], path[48], *v2, *end;
+	struct stat st;
+	uint32_t pidns = 0;
+
+	snprintf(path, sizeof(path), "%s/ns/pid", name);
+	if (!fstatat(dirfd, path, &st, 0))
+		pidns = st.st_ino;
+	*ns_pid = pidns == PL_PIDNS_HOST ? pid : 0;
+	if (pidns && pidns != PL_PIDNS_HOST) {
+		read_small(dirfd, name, "status", buf, sizeof(buf));
+		*ns_pid = last_nspid(buf);
+	}
+	read_small(dirfd, name, "cgroup", buf, sizeof(buf));
+	v2 = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
+	if (!v2) {
+		*place = places_intern(&m->places, 0, pidns);
+		return;
+	}
+	v2 += v2 == buf ? 3 : 4;
+	end = strchr(v2, '\n');
+	if (end)
+		*end = '\0';
+	*place = places_intern_path(&m->places, v2, pidns);
+}
+
 static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 		    struct procscan_stats *st)
 {
@@ -147,6 +218,7 @@ static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 	char exe[PATH_MAX];
 	uint64_t seen_ns = boottime_now_ns();
 	uint64_t tick_ns = m->table.tick_ns;
+	uint32_t place, ns_pid;
 	int err = read_stat(dirfd, name, &f);
 
 	if (err == -ENOENT) {
@@ -158,6 +230,7 @@ static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 		return 0;
 	}
 	read_exe(dirfd, name, exe, sizeof(exe));
+	read_place(m, dirfd, name, pid, &place, &ns_pid);
 	err = model_seed_add(m, &(struct model_seed){
 		.pid = pid,
 		.ppid = f.ppid,
@@ -172,6 +245,8 @@ static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 		.exit_ns = seen_ns,
 		.status = f.exit_code,
 		.seen_ns = seen_ns,
+		.place = place,
+		.ns_pid = ns_pid,
 	});
 	if (!err)
 		st->procs++;

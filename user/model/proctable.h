@@ -27,6 +27,7 @@ enum proc_flag {
 	PROC_ORPHAN = 1 << 5,		/* orphan_ppid and orphan_rule are valid */
 	PROC_SEEDED = 1 << 6,		/* present in the seed being loaded (model_seed_*) */
 	PROC_REAPED = 1 << 7,		/* reaped, as /proc showed; its free (the reap event) is late */
+	PROC_OUTSIDE = 1 << 8,		/* outside the filters: tracked for the processes inside */
 };
 
 /* Keeps the last bytes of a long path: the program name is at the end. */
@@ -47,6 +48,8 @@ struct proc {
 	uint32_t nthreads;	/* live threads; 0 once exited */
 	uint32_t nzombies;	/* children that are unreaped zombies (auto-reaped ones excluded) */
 	uint32_t orphan_ppid;	/* the parent whose death made it an orphan */
+	uint32_t place;		/* its cgroup and pid namespace: an index in the model's places */
+	uint32_t ns_pid;	/* its pid inside its own pid namespace; 0 unknown */
 	int32_t status;		/* wait status once exited */
 	uint8_t state;		/* enum proc_state */
 	uint8_t orphan_rule;	/* enum pl_reaper_rule */

@@ -7,7 +7,6 @@
 #include "replay.h"
 #include "report.h"
 #include "status.h"
-#include "status.h"
 
 enum line_result {
 	LINE_USED,
@@ -225,7 +224,7 @@ static int opt_rule(json_t *o, const char *key, enum pl_reaper_rule *out, struct
 		*out = r;
 		return 0;
 	}
-	return fail(w, "\"%s\" is not \"thread\", \"subreaper\" or \"init\"", key);
+	return fail(w, "\"%s\" is not \"thread\", \"subreaper\", \"init\" or \"pidns_dying\"", key);
 }
 
 /* exit_code, or signal with core_dumped, back to the wait status. */
@@ -251,10 +250,30 @@ static int read_status(json_t *o, int *status, struct why *w)
 	return 0;
 }
 
+/*
+ * Where the process ran (format_json_place): its place in the model's
+ * places, with the cgroup path the trace recorded. A reap's namespace side
+ * was gone in the kernel; the model gives it the process's place instead.
+ */
+static int read_place(json_t *o, struct places *t, bool reap, uint64_t *cgroup_id,
+		      uint32_t *pidns, uint32_t *ns_pid, uint32_t *place, struct why *w)
+{
+	const char *cgroup = NULL;
+
+	if (opt_uint(o, "cgroup_id", UINT64_MAX, cgroup_id, w) || opt_u32(o, "pidns", pidns, w) ||
+	    opt_u32(o, "ns_pid", ns_pid, w) || opt_str(o, "cgroup", &cgroup, NULL, w))
+		return -1;
+	*place = reap && !*pidns ? 0 : places_intern(t, *cgroup_id, *pidns);
+	if (cgroup)
+		places_set_path(t, *place, cgroup);
+	return 0;
+}
+
 static int read_fork(json_t *o, struct pl_event *ev, struct why *w)
 {
 	return want_bool(o, "thread", &ev->fork.thread, w) ||
 	       opt_u32(o, "parent_tid", &ev->fork.parent_tid, w) ||
+	       opt_u32(o, "ns_ppid", &ev->fork.ns_ppid, w) ||
 	       opt_uint(o, "parent_start_ns", UINT64_MAX, &ev->fork.parent_start_ns, w) ? -1 : 0;
 }
 
@@ -306,6 +325,45 @@ static int read_exit(json_t *o, struct pl_event *ev, struct why *w)
 	return 0;
 }
 
+static int opt_i64(json_t *o, const char *key, int64_t *out, struct why *w)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return fail(w, "\"%s\" is not an integer", key);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The siginfo fields its kind says are there; a trace without "siginfo" gets the kind from the code. */
+static int read_siginfo(json_t *o, const struct pl_event *ev, struct siginfo_fields *si,
+			struct why *w)
+{
+	const char *kind = NULL;
+	int64_t band = 0;
+	uint64_t addr = 0, call_addr = 0;
+	int k;
+
+	if (opt_str(o, "siginfo", &kind, NULL, w) || opt_int(o, "si_pid", &si->pid, w) ||
+	    opt_u32(o, "si_uid", &si->uid, w) || opt_int(o, "si_status", &si->status, w) ||
+	    opt_uint(o, "si_addr", UINT64_MAX, &addr, w) ||
+	    opt_int(o, "si_timerid", &si->timerid, w) || opt_int(o, "si_overrun", &si->overrun, w) ||
+	    opt_i64(o, "si_band", &band, w) || opt_int(o, "si_fd", &si->fd, w) ||
+	    opt_uint(o, "si_call_addr", UINT64_MAX, &call_addr, w) ||
+	    opt_int(o, "si_syscall", &si->syscall, w) || opt_u32(o, "si_arch", &si->arch, w))
+		return -1;
+	k = kind ? siginfo_kind_from_name(kind) : (int)siginfo_kind_of(ev->signal.sig, ev->signal.code);
+	if (k < 0)
+		return fail(w, "\"siginfo\" is not a kind of siginfo");
+	si->kind = k;
+	si->unrecorded = !kind;
+	si->band = band;
+	si->addr = si->kind == SIGINFO_SYS ? call_addr : addr;
+	return 0;
+}
+
 static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 {
 	const char *stage = NULL, *result = NULL, *disp = NULL;
@@ -315,7 +373,8 @@ static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 	    opt_u32(o, "sender_pid", &ev->signal.sender_pid, w) ||
 	    opt_u32(o, "sender_tid", &ev->signal.sender_tid, w) ||
 	    want_comm(o, "sender_comm", ev->signal.sender_comm, false, w) ||
-	    opt_str(o, "result", &result, NULL, w) || opt_str(o, "disposition", &disp, NULL, w))
+	    opt_str(o, "result", &result, NULL, w) || opt_str(o, "disposition", &disp, NULL, w) ||
+	    read_siginfo(o, ev, &ev->signal.si, w))
 		return -1;
 	if (!json_object_get(o, "signal"))
 		return fail(w, "missing \"signal\"");
@@ -338,7 +397,7 @@ static int read_signal(json_t *o, struct pl_event *ev, struct why *w)
 }
 
 static int read_event(json_t *o, const char *type, struct pl_event *ev, char **args,
-		      struct why *w)
+		      struct places *places, struct why *w)
 {
 	int t = event_type_from_name(type);
 
@@ -347,7 +406,9 @@ static int read_event(json_t *o, const char *type, struct pl_event *ev, char **a
 	ev->type = t;
 	if (want_u32(o, "pid", &ev->pid, w) || want_u32(o, "tid", &ev->tid, w) ||
 	    want_u32(o, "ppid", &ev->ppid, w) || want_comm(o, "comm", ev->comm, true, w) ||
-	    want_uint(o, "start_ns", UINT64_MAX, &ev->start_ns, w))
+	    want_uint(o, "start_ns", UINT64_MAX, &ev->start_ns, w) ||
+	    read_place(o, places, ev->type == PL_EV_REAP, &ev->cgroup_id, &ev->pidns, &ev->ns_pid,
+		       &ev->place, w))
 		return -1;
 	switch (ev->type) {
 	case PL_EV_FORK:
@@ -359,14 +420,18 @@ static int read_event(json_t *o, const char *type, struct pl_event *ev, char **a
 	case PL_EV_REAP:
 		ev->reap.zombie_ns = -1;
 		return opt_uint(o, "zombie_ns", INT64_MAX, (uint64_t *)&ev->reap.zombie_ns, w);
+	case PL_EV_RENAME:
+		return want_comm(o, "old_comm", ev->rename.old_comm, true, w);
 	default:
 		return read_signal(o, ev, w);
 	}
 }
 
-static int read_seed(json_t *o, uint64_t now_ns, struct model_seed *s, struct why *w)
+static int read_seed(json_t *o, uint64_t now_ns, struct places *places, struct model_seed *s,
+		     struct why *w)
 {
-	uint64_t age = 0;
+	uint64_t age = 0, cgroup_id = 0;
+	uint32_t pidns = 0;
 	const char *comm = NULL;
 	size_t n;
 
@@ -382,7 +447,8 @@ static int read_seed(json_t *o, uint64_t now_ns, struct model_seed *s, struct wh
 	    opt_uint(o, "zombie_ns", INT64_MAX, &age, w) ||
 	    opt_bool(o, "autoreap", &s->autoreap, w) ||
 	    opt_u32(o, "orphan_of", &s->orphan_ppid, w) ||
-	    opt_rule(o, "reaper_rule", &s->orphan_rule, w))
+	    opt_rule(o, "reaper_rule", &s->orphan_rule, w) ||
+	    read_place(o, places, false, &cgroup_id, &pidns, &s->ns_pid, &s->place, w))
 		return -1;
 	s->comm = comm;
 	s->zombie = json_object_get(o, "zombie_ns");
@@ -420,7 +486,7 @@ static int apply_snapshot(struct replay *r, json_t *const *procs, size_t nparts,
 	n = 0;
 	for (k = 0; k < nparts; k++)
 		json_array_foreach(procs[k], i, p)
-			if (read_seed(p, now_ns, &seeds[n++], w)) {
+			if (read_seed(p, now_ns, &r->model->places, &seeds[n++], w)) {
 				free(seeds);
 				return LINE_BAD;
 			}
@@ -579,7 +645,7 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 			r->lost += count;
 			err = LINE_USED;
 		}
-	} else if (!read_event(o, type, &ev, &args, w)) {
+	} else if (!read_event(o, type, &ev, &args, &r->model->places, w)) {
 		trace_zombie_ns = ev.reap.zombie_ns;
 		advance(r, ts);
 		ev.ts_ns = ts;

@@ -87,13 +87,40 @@ static void put_seconds(struct outbuf *ob, int64_t ns)
 	outbuf_printf(ob, "%.3f s", ns / 1e9);
 }
 
-static void put_label(struct outbuf *ob, const struct proc *p, uint64_t now_ns)
+static const struct container_ref *container_of(const struct formatter *f, const struct proc *p)
 {
+	const struct place *pl = p ? format_place(f, p->place) : NULL;
+
+	return pl && pl->in_container ? &pl->ctr : NULL;
+}
+
+/* The process whose parent is outside its container: where the container starts. */
+static void put_container_root(const struct formatter *f, const struct proc *p)
+{
+	const struct container_ref *c = container_of(f, p), *up = container_of(f, p->parent);
+	size_t n;
+
+	if (!c || (up && !strcmp(up->id, c->id)))
+		return;
+	n = strlen(c->id);
+	outbuf_puts(f->ob, " [container ");
+	format_text_safe(f->ob, c->id, n < PL_SHORT_ID_LEN ? n : PL_SHORT_ID_LEN);
+	outbuf_printf(f->ob, " %s", c->runtime);
+	if (c->pod_uid[0])
+		outbuf_printf(f->ob, ", pod %s", c->pod_uid);
+	outbuf_putc(f->ob, ']');
+}
+
+static void put_label(const struct formatter *f, const struct proc *p, uint64_t now_ns)
+{
+	struct outbuf *ob = f->ob;
+
 	outbuf_u64(ob, p->pid);
 	outbuf_putc(ob, ' ');
 	format_text_safe(ob, p->comm, strlen(p->comm));
 	if (p->state == PROC_ALIVE && p->nthreads > 1)
 		outbuf_printf(ob, " {%u threads}", p->nthreads);
+	put_container_root(f, p);
 	if (p->state == PROC_ZOMBIE) {
 		outbuf_puts(ob, " <zombie ");
 		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
@@ -115,8 +142,9 @@ struct frame {
 	size_t prefix_len;	/* of the lines of those kids */
 };
 
-static int print_text_tree(struct outbuf *ob, const struct forest *fo, uint64_t now_ns)
+static int print_text_tree(const struct formatter *f, const struct forest *fo, uint64_t now_ns)
 {
+	struct outbuf *ob = f->ob;
 	/* Depth is bounded by the process count: a chain of forks is legal. */
 	struct frame *stack = malloc((fo->n + 1) * sizeof(*stack));
 	char *prefix = malloc(4 * (fo->n + 1));
@@ -143,7 +171,7 @@ static int print_text_tree(struct outbuf *ob, const struct forest *fo, uint64_t 
 			outbuf_write(ob, prefix, plen);
 			outbuf_puts(ob, last ? "`-- " : "|-- ");
 		}
-		put_label(ob, fo->procs[k], now_ns);
+		put_label(f, fo->procs[k], now_ns);
 		outbuf_putc(ob, '\n');
 		if (fo->first[k] == fo->first[k + 1])
 			continue;
@@ -158,13 +186,22 @@ static int print_text_tree(struct outbuf *ob, const struct forest *fo, uint64_t 
 	return 0;
 }
 
-static void put_snapshot_proc(struct jw *w, const struct proc *p, uint64_t now_ns)
+static void put_snapshot_proc(struct jw *w, const struct formatter *f, const struct proc *p,
+			      uint64_t now_ns)
 {
+	const struct place *pl = format_place(f, p->place);
+
 	jw_begin(w, w->ob);
 	jw_u64(w, "pid", p->pid);
 	jw_u64(w, "ppid", p->ppid);
 	jw_cstr(w, "comm", p->comm);
 	jw_u64(w, "start_ns", p->start_ns);
+	if (pl) {
+		format_json_place(w, pl->cgroup_id, pl->pidns, p->ns_pid, pl);
+		/* The whole model in one line: every known path, so a replay knows them. */
+		if (pl->cgroup && !pl->in_container)
+			jw_cstr(w, "cgroup", pl->cgroup);
+	}
 	if (p->flags & PROC_COARSE)
 		jw_bool(w, "coarse", true);
 	if (p->flags & PROC_FROM_SCAN)
@@ -213,7 +250,7 @@ static void write_part(struct formatter *f, const struct model *m, const struct 
 	for (size_t i = from; i < to; i++) {
 		if (i > from)
 			outbuf_putc(f->ob, ',');
-		put_snapshot_proc(&pw, fo->procs[i], now_ns);
+		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
 	}
 	outbuf_putc(f->ob, ']');
 	format_json_end(f, &w);
@@ -244,7 +281,7 @@ static int plan_parts(struct formatter *f, const struct model *m, const struct f
 		size_t len;
 
 		ob.len = 0;
-		put_snapshot_proc(&pw, fo->procs[i], now_ns);
+		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
 		len = ob.len + 1;	/* and its comma */
 		if (used && used + len > room) {
 			ends[n++] = i;
@@ -296,7 +333,7 @@ int tree_print(struct formatter *f, const struct model *m, uint64_t now_ns)
 	err = forest_build(&fo, m);
 	if (err)
 		return err;
-	err = print_text_tree(f->ob, &fo, now_ns);
+	err = print_text_tree(f, &fo, now_ns);
 	forest_free(&fo);
 	return err;
 }

@@ -8,6 +8,7 @@
 #include "event.h"
 #include "hostid.h"
 #include "outbuf.h"
+#include "places.h"
 
 /*
  * The version of docs/schema.md the JSON lines follow, in every start line.
@@ -22,6 +23,7 @@ struct formatter {
 	bool json;
 	const struct host_id *host;	/* for start lines and host fields; may be NULL */
 	bool host_fields;		/* every JSON line ends with host and boot_id */
+	const struct places *places;	/* the model's; NULL prints no container fields */
 };
 
 void format_event(struct formatter *f, const struct pl_event *ev);
@@ -42,6 +44,18 @@ void format_text_begin(struct formatter *f);
 
 /* Pieces for other line kinds (the model's) to share the formats with events. */
 struct jw;
+/* The place of an index; NULL when unknown or when f has no places. */
+const struct place *format_place(const struct formatter *f, uint32_t idx);
+/*
+ * Where a process runs: cgroup_id; pidns and ns_pid inside a pid namespace
+ * other than the host's; the container's fields and cgroup path in one.
+ */
+void format_json_place(struct jw *w, uint64_t cgroup_id, uint32_t pidns, uint32_t ns_pid,
+		       const struct place *pl);
+/* The same in the readable stream: " ctr=<12 chars of its id>", " nspid=N". */
+void format_text_place(struct outbuf *ob, uint32_t pidns, uint32_t ns_pid, const struct place *pl);
+/* The short container id the readable stream and the tree show. */
+#define PL_SHORT_ID_LEN 12
 /* exit_code, or signal and signal_name, then core_dumped, as exit events have them. */
 void format_json_status(struct jw *w, int status);
 /* Ends a line begun with jw_begin: the host fields if asked for, then the line. */

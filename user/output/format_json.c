@@ -8,7 +8,7 @@ static void put_signal(struct jw *w, const char *key, const char *name_key, int 
 
 	jw_i64(w, key, sig);
 	if (name)
-		jw_cstr(w, name_key, name);
+		jw_name(w, name_key, name);
 }
 
 static void put_exec(struct jw *w, const struct pl_event *ev, unsigned int max_args)
@@ -55,7 +55,49 @@ static void put_exit(struct jw *w, const struct pl_event *ev)
 	jw_bool(w, "autoreap", ev->exit.parent_autoreap);
 	if (ev->exit.reaper_rule != PL_REAPER_NONE) {
 		jw_u64(w, "reaper", ev->exit.reaper);
-		jw_cstr(w, "reaper_rule", reaper_rule_name(ev->exit.reaper_rule));
+		jw_name(w, "reaper_rule", reaper_rule_name(ev->exit.reaper_rule));
+	}
+}
+
+/* Only the fields the union holds for this signal and code. */
+static void put_siginfo(struct jw *w, const struct siginfo_fields *si)
+{
+	/* Nothing is written that the trace did not record. */
+	if (si->unrecorded)
+		return;
+	jw_name(w, "siginfo", siginfo_kind_name(si->kind));
+	switch (si->kind) {
+	case SIGINFO_KILL:
+		/* 0: a sender the target's pid namespace cannot see, or none. */
+		if (si->pid) {
+			jw_i64(w, "si_pid", si->pid);
+			jw_u64(w, "si_uid", si->uid);
+		}
+		break;
+	case SIGINFO_CHILD:
+		jw_i64(w, "si_pid", si->pid);
+		jw_u64(w, "si_uid", si->uid);
+		jw_i64(w, "si_status", si->status);
+		break;
+	case SIGINFO_FAULT:
+		jw_u64(w, "si_addr", si->addr);
+		break;
+	case SIGINFO_TIMER:
+		jw_i64(w, "si_timerid", si->timerid);
+		jw_i64(w, "si_overrun", si->overrun);
+		break;
+	case SIGINFO_POLL:
+		jw_i64(w, "si_band", si->band);
+		jw_i64(w, "si_fd", si->fd);
+		break;
+	case SIGINFO_SYS:
+		jw_u64(w, "si_call_addr", si->addr);
+		jw_i64(w, "si_syscall", si->syscall);
+		jw_u64(w, "si_arch", si->arch);
+		break;
+	case SIGINFO_KERNEL:
+	case SIGINFO_KIND_MAX:
+		break;
 	}
 }
 
@@ -63,16 +105,17 @@ static void put_signal_event(struct jw *w, const struct pl_event *ev)
 {
 	bool generate = ev->type == PL_EV_SIGNAL_GENERATE;
 
-	jw_cstr(w, "stage", generate ? "generate" : "deliver");
+	jw_name(w, "stage", generate ? "generate" : "deliver");
 	put_signal(w, "signal", "signal_name", ev->signal.sig);
 	jw_i64(w, "code", ev->signal.code);
-	jw_u64(w, "sender_pid", ev->signal.sender_pid);
+	put_siginfo(w, &ev->signal.si);
 	if (generate) {
+		jw_u64(w, "sender_pid", ev->signal.sender_pid);
 		jw_u64(w, "sender_tid", ev->signal.sender_tid);
 		jw_cstr(w, "sender_comm", ev->signal.sender_comm);
-		jw_cstr(w, "result", signal_result_name(ev->signal.result));
+		jw_name(w, "result", signal_result_name(ev->signal.result));
 	} else {
-		jw_cstr(w, "disposition", disposition_name(ev->signal.disposition));
+		jw_name(w, "disposition", disposition_name(ev->signal.disposition));
 	}
 }
 
@@ -83,18 +126,21 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 
 	wallclock_rfc3339(f->clock, ev->ts_ns, time);
 	jw_begin(&w, f->ob);
-	jw_cstr(&w, "type", event_type_name(ev->type));
-	jw_str(&w, "time", time, 30);
+	jw_name(&w, "type", event_type_name(ev->type));
+	jw_ascii(&w, "time", time, 30);
 	jw_u64(&w, "pid", ev->pid);
 	jw_u64(&w, "tid", ev->tid);
 	jw_u64(&w, "ppid", ev->ppid);
 	jw_cstr(&w, "comm", ev->comm);
 	jw_u64(&w, "start_ns", ev->start_ns);
+	format_json_place(&w, ev->cgroup_id, ev->pidns, ev->ns_pid, format_place(f, ev->place));
 	switch (ev->type) {
 	case PL_EV_FORK:
 		jw_bool(&w, "thread", ev->fork.thread);
 		jw_u64(&w, "parent_tid", ev->fork.parent_tid);
 		jw_u64(&w, "parent_start_ns", ev->fork.parent_start_ns);
+		if (ev->pidns && ev->pidns != PL_PIDNS_HOST)
+			jw_u64(&w, "ns_ppid", ev->fork.ns_ppid);
 		break;
 	case PL_EV_EXEC:
 		put_exec(&w, ev, f->max_args);
@@ -113,6 +159,9 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_SIGNAL_DELIVER:
 		put_signal_event(&w, ev);
 		break;
+	case PL_EV_RENAME:
+		jw_cstr(&w, "old_comm", ev->rename.old_comm);
+		break;
 	case PL_EV_TYPE_MAX:
 		break;
 	}
@@ -126,8 +175,8 @@ void format_json_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
 
 	wallclock_rfc3339(f->clock, boot_ns, time);
 	jw_begin(&w, f->ob);
-	jw_cstr(&w, "type", "lost");
-	jw_str(&w, "time", time, 30);
+	jw_name(&w, "type", "lost");
+	jw_ascii(&w, "time", time, 30);
 	jw_u64(&w, "count", count);
 	format_json_end(f, &w);
 }

@@ -124,6 +124,17 @@ static void put_exec(struct formatter *f, const struct pl_event *ev)
 	}
 }
 
+/* The kernel kills what is left of a pid namespace whose init dies. */
+static void put_pidns_dying(struct outbuf *ob, const struct pl_event *ev)
+{
+	if (ev->exit.reaper == ev->pid) {
+		outbuf_puts(ob, ", its pid namespace dies with it: the kernel kills the rest");
+		return;
+	}
+	outbuf_puts(ob, ", its pid namespace is dying: children stay with its init ");
+	outbuf_u64(ob, ev->exit.reaper);
+}
+
 static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 {
 	struct exit_status st = exit_status_decode(ev->exit.status);
@@ -142,7 +153,10 @@ static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 		if (st.core_dumped)
 			outbuf_puts(ob, " (core dumped)");
 	}
-	if (ev->exit.reaper_rule != PL_REAPER_NONE && ev->exit.reaper_rule != PL_REAPER_THREAD) {
+	if (ev->exit.reaper_rule == PL_REAPER_PIDNS_DYING) {
+		put_pidns_dying(ob, ev);
+	} else if (ev->exit.reaper_rule != PL_REAPER_NONE &&
+		   ev->exit.reaper_rule != PL_REAPER_THREAD) {
 		outbuf_puts(ob, ", children to ");
 		outbuf_puts(ob, reaper_rule_words(ev->exit.reaper_rule));
 		outbuf_putc(ob, ' ');
@@ -150,19 +164,58 @@ static void put_exit(struct outbuf *ob, const struct pl_event *ev)
 	}
 }
 
+/* What the siginfo adds, for the kinds that are not a process's kill. */
+static void put_siginfo(struct outbuf *ob, const struct siginfo_fields *si)
+{
+	if (si->unrecorded)
+		return;
+	switch (si->kind) {
+	case SIGINFO_CHILD:
+		outbuf_printf(ob, " (child %d, status %d)", si->pid, si->status);
+		break;
+	case SIGINFO_FAULT:
+		outbuf_printf(ob, " (address 0x%llx)", (unsigned long long)si->addr);
+		break;
+	case SIGINFO_TIMER:
+		outbuf_printf(ob, " (timer %d, overrun %d)", si->timerid, si->overrun);
+		break;
+	case SIGINFO_POLL:
+		outbuf_printf(ob, " (fd %d, band 0x%llx)", si->fd, (unsigned long long)si->band);
+		break;
+	case SIGINFO_SYS:
+		outbuf_printf(ob, " (syscall %d at 0x%llx)", si->syscall,
+			      (unsigned long long)si->addr);
+		break;
+	case SIGINFO_KILL:
+	case SIGINFO_KERNEL:
+	case SIGINFO_KIND_MAX:
+		break;
+	}
+}
+
 static void put_signal(struct outbuf *ob, const struct pl_event *ev)
 {
+	const struct siginfo_fields *si = &ev->signal.si;
+
 	put_signame(ob, ev->signal.sig);
 	if (ev->type == PL_EV_SIGNAL_GENERATE) {
-		outbuf_puts(ob, " from ");
+		/* Only a kill names a sender; else the kernel sent it while this task ran. */
+		outbuf_puts(ob, si->kind == SIGINFO_KILL ? " from " : " from the kernel in ");
 		outbuf_u64(ob, ev->signal.sender_pid);
 		outbuf_puts(ob, " (");
 		format_text_safe(ob, ev->signal.sender_comm, strlen(ev->signal.sender_comm));
-		outbuf_puts(ob, ") ");
+		outbuf_puts(ob, ")");
+		put_siginfo(ob, si);
+		outbuf_putc(ob, ' ');
 		outbuf_puts(ob, signal_result_name(ev->signal.result));
 	} else {
 		outbuf_puts(ob, " delivered, ");
 		outbuf_puts(ob, disposition_name(ev->signal.disposition));
+		if (si->kind == SIGINFO_KILL && si->pid && !si->unrecorded)
+			outbuf_printf(ob, ", from pid %d uid %u", si->pid, si->uid);
+		else if (si->kind != SIGINFO_KILL)
+			outbuf_puts(ob, ", from the kernel");
+		put_siginfo(ob, si);
 	}
 }
 
@@ -201,9 +254,19 @@ void format_text_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_SIGNAL_DELIVER:
 		put_signal(ob, ev);
 		break;
+	case PL_EV_RENAME:
+		if (ev->tid != ev->pid) {
+			outbuf_puts(ob, "thread ");
+			outbuf_u64(ob, ev->tid);
+			outbuf_putc(ob, ' ');
+		}
+		outbuf_puts(ob, "was ");
+		format_text_safe(ob, ev->rename.old_comm, strlen(ev->rename.old_comm));
+		break;
 	case PL_EV_TYPE_MAX:
 		break;
 	}
+	format_text_place(ob, ev->pidns, ev->ns_pid, format_place(f, ev->place));
 	outbuf_putc(ob, '\n');
 }
 

@@ -35,19 +35,82 @@ size_t utf8_valid_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that stand for themselves in a JSON string. */
+static const unsigned char plain[256] = {
+	[0x20 ... '"' - 1] = 1,
+	['"' + 1 ... '\\' - 1] = 1,
+	['\\' + 1 ... 0x7e] = 1,
+};
+
+/* The escape of a byte that is not plain and does not start valid UTF-8: at most 6 bytes. */
+static char *escape_byte(char *p, unsigned char c)
+{
+	const char *esc;
+
+	switch (c) {
+	case '"': esc = "\\\""; break;
+	case '\\': esc = "\\\\"; break;
+	case '\n': esc = "\\n"; break;
+	case '\r': esc = "\\r"; break;
+	case '\t': esc = "\\t"; break;
+	case '\b': esc = "\\b"; break;
+	case '\f': esc = "\\f"; break;
+	default:
+		if (c >= 0x80) {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			return p + 3;
+		}
+		memcpy(p, "\\u00", 4);
+		p[4] = hex[c >> 4];
+		p[5] = hex[c & 0xf];
+		return p + 6;
+	}
+	memcpy(p, esc, 2);
+	return p + 2;
+}
+
+/* With room for the worst case (every byte a 6-byte escape): no check per byte. */
+static char *put_string_at(char *p, const unsigned char *s, size_t n)
+{
+	size_t i = 0, len;
+
+	*p++ = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (plain[c]) {
+			*p++ = c;
+			i++;
+		} else if (c >= 0x80 && (len = utf8_valid_len(s + i, n - i))) {
+			memcpy(p, s + i, len);
+			p += len;
+			i += len;
+		} else {
+			p = escape_byte(p, c);
+			i++;
+		}
+	}
+	*p++ = '"';
+	return p;
+}
+
 void json_put_string(struct outbuf *ob, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0, run = 0, len;
+	char *p;
 
+	if (n < ob->cap / 6 && (p = outbuf_room(ob, 6 * n + 2))) {
+		outbuf_commit(ob, put_string_at(p, s, n));
+		return;
+	}
+	/* Longer than the buffer can take at once: runs of plain bytes, escapes between. */
 	outbuf_putc(ob, '"');
 	while (i < n) {
 		unsigned char c = s[i];
-		const char *esc = NULL;
-		char u[6];
-		size_t len;
+		char esc[6];
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (plain[c]) {
 			i++;
 			continue;
 		}
@@ -56,26 +119,7 @@ void json_put_string(struct outbuf *ob, const char *str, size_t n)
 			continue;
 		}
 		outbuf_write(ob, s + run, i - run);
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (c >= 0x80) {
-				esc = "\xef\xbf\xbd";
-			} else {
-				memcpy(u, "\\u00", 4);
-				u[4] = hex[c >> 4];
-				u[5] = hex[c & 0xf];
-				outbuf_write(ob, u, 6);
-			}
-		}
-		if (esc)
-			outbuf_puts(ob, esc);
+		outbuf_write(ob, esc, escape_byte(esc, c) - esc);
 		run = ++i;
 	}
 	outbuf_write(ob, s + run, n - run);
@@ -94,7 +138,7 @@ void jw_end(struct jw *w)
 	outbuf_write(w->ob, "}\n", 2);
 }
 
-void jw_key(struct jw *w, const char *key)
+void jw_key_slow(struct jw *w, const char *key)
 {
 	if (!w->first)
 		outbuf_putc(w->ob, ',');
@@ -104,31 +148,10 @@ void jw_key(struct jw *w, const char *key)
 	outbuf_write(w->ob, "\":", 2);
 }
 
-void jw_str(struct jw *w, const char *key, const char *s, size_t n)
+void jw_ascii_slow(struct jw *w, const char *key, const char *s, size_t n)
 {
-	jw_key(w, key);
-	json_put_string(w->ob, s, n);
-}
-
-void jw_cstr(struct jw *w, const char *key, const char *s)
-{
-	jw_str(w, key, s, strlen(s));
-}
-
-void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	outbuf_u64(w->ob, v);
-}
-
-void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	outbuf_i64(w->ob, v);
-}
-
-void jw_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	outbuf_puts(w->ob, v ? "true" : "false");
+	jw_key_slow(w, key);
+	outbuf_putc(w->ob, '"');
+	outbuf_write(w->ob, s, n);
+	outbuf_putc(w->ob, '"');
 }

@@ -73,12 +73,23 @@ static const struct {
 	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
 	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper" },
 	[PL_REAPER_INIT] = { "init", "init" },
+	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init" },
 };
 
 static const char *const dispositions[] = {
 	[PL_DISP_DEFAULT] = "default",
 	[PL_DISP_IGNORED] = "ignored",
 	[PL_DISP_HANDLER] = "handler",
+};
+
+static const char *const siginfo_kinds[SIGINFO_KIND_MAX] = {
+	[SIGINFO_KILL] = "kill",
+	[SIGINFO_KERNEL] = "kernel",
+	[SIGINFO_CHILD] = "child",
+	[SIGINFO_FAULT] = "fault",
+	[SIGINFO_TIMER] = "timer",
+	[SIGINFO_POLL] = "poll",
+	[SIGINFO_SYS] = "sys",
 };
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -112,5 +123,18 @@ int disposition_from_name(const char *name)
 	for (int d = 0; d < COUNT(dispositions); d++)
 		if (!strcmp(name, dispositions[d]))
 			return d;
+	return -1;
+}
+
+const char *siginfo_kind_name(int kind)
+{
+	return kind >= 0 && kind < COUNT(siginfo_kinds) ? siginfo_kinds[kind] : "unknown";
+}
+
+int siginfo_kind_from_name(const char *name)
+{
+	for (int k = 0; k < COUNT(siginfo_kinds); k++)
+		if (!strcmp(name, siginfo_kinds[k]))
+			return k;
 	return -1;
 }

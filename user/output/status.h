@@ -19,12 +19,15 @@ const char *signal_name(int sig);
 /* Names of the kernel's signal_generate results and of dispositions. */
 const char *signal_result_name(int result);
 const char *disposition_name(int disposition);
-/* "thread", "subreaper", "init"; NULL for PL_REAPER_NONE and unknown values. */
+/* "thread", "subreaper", "init", "pidns_dying"; NULL for PL_REAPER_NONE and unknown values. */
 const char *reaper_rule_name(int rule);
 /* The same rule in the readable stream's words ("a sibling thread"). */
 const char *reaper_rule_words(int rule);
 /* The inverse lookups of the names above; -1 for a name that is not one. */
 int reaper_rule_from_name(const char *name);
 int disposition_from_name(const char *name);
+/* What a signal's siginfo holds (enum siginfo_kind): "kill", "child", "fault", ... */
+const char *siginfo_kind_name(int kind);
+int siginfo_kind_from_name(const char *name);
 
 #endif

@@ -10,13 +10,18 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kernreq.h"
 #include "proclife.skel.h"
 #include "tracer.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 
+/* Sizes of the filter's sets: processes inside, and the parents that matter to them. */
+#define FILTER_SET_MAX 32768
+
 struct tracer {
 	struct proclife_bpf *skel;
+	bool filter_on;
 	struct ring_buffer *rb;
 	int ncpus;
 	uint64_t *lost_percpu;
@@ -95,9 +100,37 @@ static bool may_use_bpf(void)
 	       (data[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32)));
 }
 
+/* 1 supported, 0 not, <0 the probe itself failed. */
+static int probe_helper(enum bpf_func_id id)
+{
+	/* Kprobes get every tracing helper that tp_btf programs use. */
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, id, NULL);
+}
+
+static int probe_features(struct kernel_features *f)
+{
+	int ringbuf, task_btf, loop;
+
+	ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (ringbuf < 0)
+		return ringbuf;
+	task_btf = probe_helper(BPF_FUNC_get_current_task_btf);
+	if (task_btf < 0)
+		return task_btf;
+	loop = probe_helper(BPF_FUNC_loop);
+	if (loop < 0)
+		return loop;
+	*f = (struct kernel_features){
+		.ringbuf = ringbuf, .get_current_task_btf = task_btf, .loop = loop,
+	};
+	return 0;
+}
+
 static int check_kernel(const struct tracer_config *cfg)
 {
 	const char *btf = cfg->btf_path ? cfg->btf_path : DEFAULT_BTF;
+	struct kernel_features f;
+	const char *missing;
 	int ret;
 
 	if (access(btf, R_OK)) {
@@ -109,13 +142,86 @@ static int check_kernel(const struct tracer_config *cfg)
 	}
 	if (!may_use_bpf())
 		return fail(EPERM, "use BPF");
-	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	ret = probe_features(&f);
 	if (ret < 0)
 		return fail(ret, "use BPF");
-	if (ret == 0) {
-		fprintf(stderr, "proclife: this kernel has no BPF ring buffer (Linux 5.8 or newer is needed)\n");
+	missing = kernel_missing(&f);
+	if (missing) {
+		fprintf(stderr, "proclife: this kernel lacks %s (Linux %s or newer is needed)\n",
+			missing, KERNEL_MIN_VERSION);
 		return -EOPNOTSUPP;
 	}
+	return 0;
+}
+
+/* Programs no command asked for are not loaded, so never attached. */
+static void choose_programs(struct proclife_bpf *skel, uint32_t programs, bool group_dead)
+{
+	const struct {
+		struct bpf_program *prog;
+		enum pl_event_type type;
+	} progs[] = {
+		{ skel->progs.handle_fork, PL_EV_FORK },
+		{ skel->progs.handle_exec, PL_EV_EXEC },
+		{ skel->progs.handle_exit, PL_EV_EXIT },
+		{ skel->progs.handle_exit_group_dead, PL_EV_EXIT },
+		{ skel->progs.handle_free, PL_EV_REAP },
+		{ skel->progs.handle_signal_generate, PL_EV_SIGNAL_GENERATE },
+		{ skel->progs.handle_signal_deliver, PL_EV_SIGNAL_DELIVER },
+		{ skel->progs.handle_rename, PL_EV_RENAME },
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!(programs & (1u << progs[i].type)))
+			bpf_program__set_autoload(progs[i].prog, false);
+	bpf_program__set_autoload(group_dead ? skel->progs.handle_exit : skel->progs.handle_exit_group_dead, false);
+}
+
+static int configure_filter(struct tracer *t, const struct tracer_filter *f)
+{
+	struct proclife_bpf *skel = t->skel;
+	struct bpf_map *sets[] = { skel->maps.descendants, skel->maps.inside, skel->maps.context };
+	uint32_t min_level = UINT32_MAX, max_level = 0;
+
+	t->filter_on = f->pid || f->comm || f->uid_on || f->ncgroups;
+	bpf_program__set_autoattach(skel->progs.seed_filter, false);
+	if (!t->filter_on) {
+		bpf_program__set_autoload(skel->progs.seed_filter, false);
+		return 0;
+	}
+	skel->rodata->filter_on = true;
+	skel->rodata->filter_pid = f->pid;
+	skel->rodata->filter_sticky = f->comm || f->uid_on || f->ncgroups;
+	if (f->comm) {
+		skel->rodata->filter_comm_on = true;
+		strncpy((char *)skel->rodata->filter_comm, f->comm, PL_COMM_LEN - 1);
+	}
+	skel->rodata->filter_uid_on = f->uid_on;
+	skel->rodata->filter_uid = f->uid;
+	for (size_t i = 0; i < f->ncgroups; i++) {
+		min_level = f->cgroups[i].level < min_level ? f->cgroups[i].level : min_level;
+		max_level = f->cgroups[i].level > max_level ? f->cgroups[i].level : max_level;
+	}
+	skel->rodata->filter_cgroup_on = f->ncgroups;
+	skel->rodata->filter_cgroup_min_level = f->ncgroups ? min_level : 0;
+	skel->rodata->filter_cgroup_max_level = max_level;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		if (bpf_map__set_max_entries(sets[i], FILTER_SET_MAX))
+			return fail(errno, "size the filter's maps");
+	if (f->ncgroups && bpf_map__set_max_entries(skel->maps.filter_cgroups, f->ncgroups))
+		return fail(errno, "size the filter's maps");
+	return 0;
+}
+
+/* After load: the target cgroups' ids go into their map. */
+static int fill_cgroups(struct tracer *t, const struct tracer_filter *f)
+{
+	uint8_t one = 1;
+
+	for (size_t i = 0; i < f->ncgroups; i++)
+		if (bpf_map__update_elem(t->skel->maps.filter_cgroups, &f->cgroups[i].id,
+					 sizeof(f->cgroups[i].id), &one, sizeof(one), BPF_ANY))
+			return fail(errno, "set the cgroup filter");
 	return 0;
 }
 
@@ -128,8 +234,12 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 	err = exit_has_group_dead(cfg->btf_path, &group_dead);
 	if (err)
 		return err;
-	bpf_program__set_autoload(group_dead ? skel->progs.handle_exit : skel->progs.handle_exit_group_dead, false);
+	choose_programs(skel, cfg->programs, group_dead);
+	err = configure_filter(t, &cfg->filter);
+	if (err)
+		return err;
 	skel->rodata->exit_dedupe = !group_dead;
+	skel->rodata->thread_renames = cfg->thread_renames;
 	skel->rodata->arg_bytes = cfg->arg_bytes;
 	/* Wake the consumer in batches; its poll timeout bounds the latency. */
 	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8;
@@ -182,6 +292,9 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 					       "load the BPF programs (-v shows libbpf's log)");
 		goto cleanup;
 	}
+	err = fill_cgroups(t, &cfg->filter);
+	if (err)
+		goto cleanup;
 	err = proclife_bpf__attach(t->skel);
 	if (err) {
 		err = fail(err, "attach the BPF programs to their tracepoints");
@@ -206,6 +319,59 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 
 cleanup:
 	tracer_destroy(t);
+	return err;
+}
+
+int tracer_seed_filter(struct tracer *t, struct pl_seed **out, size_t *n)
+{
+	struct pl_seed *seeds = NULL;
+	size_t len = 0, cap = 0;
+	struct bpf_link *link;
+	ssize_t got;
+	int fd, err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!t->filter_on)
+		return 0;
+	link = bpf_program__attach_iter(t->skel->progs.seed_filter, NULL);
+	if (!link)
+		return fail(errno, "attach the filter's task iterator");
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = fail(errno, "run the filter's task iterator");
+		goto out;
+	}
+	for (;;) {
+		if (cap - len < 256) {
+			struct pl_seed *more = realloc(seeds, (cap + 4096) * sizeof(*seeds));
+
+			if (!more) {
+				err = fail(ENOMEM, "list the processes of the filter");
+				goto out;
+			}
+			seeds = more;
+			cap += 4096;
+		}
+		got = read(fd, seeds + len, (cap - len) * sizeof(*seeds));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = fail(errno, "read the filter's task iterator");
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += got / sizeof(*seeds);
+	}
+	*out = seeds;
+	*n = len;
+	seeds = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	free(seeds);
 	return err;
 }
 

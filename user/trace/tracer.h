@@ -5,11 +5,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include "proclife.h"
+
+/* A cgroup v2 to trace with everything below it. */
+struct cgroup_target {
+	uint64_t id;		/* its inode number on the v2 hierarchy */
+	uint32_t level;		/* 0: the root */
+};
+
+/* What to trace, decided in the kernel; a zero field filters nothing. */
+struct tracer_filter {
+	uint32_t pid;		/* that process and its descendants */
+	const char *comm;	/* NULL: any name */
+	bool uid_on;
+	uint32_t uid;		/* the real uid */
+	const struct cgroup_target *cgroups;	/* in any of them */
+	size_t ncgroups;
+};
 
 struct tracer_config {
 	const char *btf_path;	/* NULL: the running kernel's */
 	size_t ringbuf_size;	/* bytes, a power of two */
 	uint32_t arg_bytes;
+	bool thread_renames;	/* report renames of every thread, not only of leaders */
+	uint32_t programs;	/* which events' programs to load: 1 << enum pl_event_type */
+	struct tracer_filter filter;
 	bool verbose;		/* pass libbpf's messages to stderr */
 };
 
@@ -21,6 +42,11 @@ struct tracer;
 /* Each returns 0 or -errno, having said on stderr what failed. */
 int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		 tracer_record_fn fn, void *ctx);
+/*
+ * With a filter on: enters the processes that exist now into the kernel's
+ * sets, and lists those inside (*out, malloc'ed, for the caller to free).
+ */
+int tracer_seed_filter(struct tracer *t, struct pl_seed **out, size_t *n);
 /* Waits up to timeout_ms for records, then drains all that are ready. */
 int tracer_poll(struct tracer *t, int timeout_ms);
 /* Readable when the kernel has woken the consumer: poll it with other fds, then tracer_poll(t, 0). */
