@@ -13,7 +13,8 @@ struct trace {
 	pid_t pid;
 	char path[64];
 	FILE *in;
-	json_t *events;		/* every event read so far */
+	json_t *events;		/* every event read so far; a snapshot's parts as one */
+	json_t *snapshot;	/* the parts of a snapshot read so far */
 	int err_fd;		/* proclife's stderr */
 	char err[4096];		/* what it said there, once stopped */
 };

@@ -35,7 +35,12 @@ static void count_lines(const struct trace *t, size_t *events, long long *lost)
 	*events = 0;
 	*lost = 0;
 	json_array_foreach(t->events, i, ev) {
-		if (!strcmp(json_string_value(json_object_get(ev, "type")), "lost"))
+		const char *type = json_string_value(json_object_get(ev, "type"));
+
+		/* The start line says who wrote the file: no event. */
+		if (!strcmp(type, "start"))
+			continue;
+		if (!strcmp(type, "lost"))
 			*lost += json_integer_value(json_object_get(ev, "count"));
 		else
 			(*events)++;

@@ -377,6 +377,33 @@ static void test_snapshot(void **state)
 	expect_usage(ARGS("-j", "-s", "x"), "invalid snapshot interval 'x'");
 }
 
+/* Output files for a service: rotation by size and host fields. */
+static void test_output_file_options(void **state)
+{
+	struct options o;
+
+	(void)state;
+	expect_run(&o, ARGS("-j", "-o", "f.jsonl", "--rotate-size", "100M", "--rotate-keep", "10",
+			    "--host-fields"));
+	assert_int_equal(o.rotate_size, 100 << 20);
+	assert_int_equal(o.rotate_keep, 10);
+	assert_true(o.host_fields);
+	expect_run(&o, ARGS("-o", "f.txt", "--rotate-size=4096"));
+	assert_int_equal(o.rotate_size, 4096);
+	assert_int_equal(o.rotate_keep, 0);
+	assert_false(o.host_fields);
+
+	expect_usage(ARGS("--rotate-size", "1M"), "--rotate-size needs --output FILE");
+	expect_usage(ARGS("-o", "f", "--rotate-keep", "3"), "--rotate-keep needs --rotate-size");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "100"), "invalid rotate size '100'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "lots"), "invalid rotate size 'lots'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "1M", "--rotate-keep", "0"),
+		     "invalid rotate keep '0'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "1M", "--rotate-keep", "1001"),
+		     "invalid rotate keep '1001'");
+	expect_usage(ARGS("--host-fields"), "--host-fields needs --json");
+}
+
 /* Options that belong to one command are refused with any other. */
 static void test_command_options(void **state)
 {
@@ -519,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_zombie_age),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_command_options),
+		cmocka_unit_test(test_output_file_options),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_help_and_version),

@@ -109,6 +109,9 @@ static void test_counts_and_gauges(void **state)
 	w->c.lost = 9;
 	w->c.ring_pending = 4096;
 	w->c.ring_size = 1 << 20;
+	w->c.write_errors = 1;
+	w->c.output_files = 6;
+	w->c.clock_steps = 2;
 	p1 = leaker(w, "leaky", 3);
 	p2 = leaker(w, "drip", 1);
 	/* Exited at 1 s, so leaked by 6.5 s; not yet at 5.5 s. */
@@ -126,6 +129,9 @@ static void test_counts_and_gauges(void **state)
 	assert_line(t, "proclife_events_lost_total 9");
 	assert_line(t, "proclife_ring_buffer_pending_bytes 4096");
 	assert_line(t, "proclife_ring_buffer_size_bytes 1048576");
+	assert_line(t, "proclife_output_write_errors_total 1");
+	assert_line(t, "proclife_output_rotations_total 6");
+	assert_line(t, "proclife_clock_steps_total 2");
 	/* init and the two parents. */
 	assert_line(t, "proclife_processes 3");
 	assert_line(t, "proclife_zombies 4");

@@ -27,6 +27,9 @@ struct options {
 	bool check;		/* zombies: exit 3 when leaked zombies remain */
 	bool zombies_view;	/* replay: print the zombies, not the tree */
 	const char *output;	/* NULL: standard output */
+	uint64_t rotate_size;	/* -o: rotate at this size; 0: never */
+	unsigned int rotate_keep;	/* rotated files kept */
+	bool host_fields;	/* --json: host and boot_id on every line */
 	const char *btf_path;
 	const char *replay_path;	/* "-": standard input */
 	const char *metrics_addr;	/* serve /metrics there; NULL: no server */

@@ -27,11 +27,9 @@ static int show(const struct options *o, const struct replay *r)
 				tree_print(&fmt, r->model, r->now_ns);
 	if (err)
 		fprintf(stderr, "proclife: cannot print: %s\n", strerror(-err));
-	if (!err && outbuf_flush(&out) && outbuf_error(&out) != EPIPE) {
+	/* The output reported its own failure; a closed pipe is none. */
+	if (!err && outbuf_flush(&out) && outbuf_error(&out) != EPIPE)
 		err = -outbuf_error(&out);
-		fprintf(stderr, "proclife: cannot write %s: %s\n",
-			o->output ? o->output : "to standard output", strerror(-err));
-	}
 	if (outbuf_close(&out) && !err)
 		err = -EIO;
 	return err;

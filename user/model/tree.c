@@ -240,8 +240,10 @@ static void put_snapshot_proc(struct jw *w, const struct formatter *f, const str
 	outbuf_putc(w->ob, '}');
 }
 
-static void write_snapshot(struct formatter *f, const struct model *m, const struct forest *fo,
-			   uint64_t now_ns)
+/* The procs fo->procs[from .. to) as one part of snapshot id. */
+static void write_part(struct formatter *f, const struct model *m, const struct forest *fo,
+		       uint64_t now_ns, uint64_t id, uint32_t part, uint32_t parts, size_t from,
+		       size_t to)
 {
 	char time[31];
 	struct jw w, pw = { .ob = f->ob };
@@ -250,16 +252,74 @@ static void write_snapshot(struct formatter *f, const struct model *m, const str
 	jw_begin(&w, f->ob);
 	jw_cstr(&w, "type", "snapshot");
 	jw_str(&w, "time", time, 30);
+	jw_u64(&w, "snapshot_id", id);
+	jw_u64(&w, "part", part);
+	jw_u64(&w, "parts", parts);
 	jw_i64(&w, "clk_tck", m->clk_tck);
 	jw_key(&w, "procs");
 	outbuf_putc(f->ob, '[');
-	for (size_t i = 0; i < fo->n; i++) {
-		if (i)
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
 			outbuf_putc(f->ob, ',');
 		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
 	}
 	outbuf_putc(f->ob, ']');
-	jw_end(&w);
+	format_json_end(f, &w);
+}
+
+/*
+ * Parts of at most TREE_SNAPSHOT_PART_MAX bytes each: measured first, each
+ * process and the widest header rendered into a scratch buffer, then
+ * written. ends[k] is where part k + 1 stops; returns the part count.
+ */
+static int plan_parts(struct formatter *f, const struct model *m, const struct forest *fo,
+		      uint64_t now_ns, size_t *ends, uint32_t *nparts)
+{
+	struct formatter scratch = *f;
+	struct outbuf ob;
+	struct jw pw = { .ob = &ob };
+	size_t room, used = 0;
+	uint32_t n = 0;
+	/* A process takes far less than a part: its comm and path are bounded. */
+	int err = outbuf_init(&ob, -1, TREE_SNAPSHOT_PART_MAX);
+
+	if (err)
+		return err;
+	scratch.ob = &ob;
+	write_part(&scratch, m, fo, now_ns, UINT64_MAX, UINT32_MAX, UINT32_MAX, 0, 0);
+	room = TREE_SNAPSHOT_PART_MAX - ob.len;
+	for (size_t i = 0; i < fo->n; i++) {
+		size_t len;
+
+		ob.len = 0;
+		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
+		len = ob.len + 1;	/* and its comma */
+		if (used && used + len > room) {
+			ends[n++] = i;
+			used = 0;
+		}
+		used += len;
+	}
+	ends[n++] = fo->n;
+	outbuf_free(&ob);
+	*nparts = n;
+	return 0;
+}
+
+static int write_snapshot(struct formatter *f, const struct model *m, const struct forest *fo,
+			  uint64_t now_ns)
+{
+	size_t *ends = malloc((fo->n + 1) * sizeof(*ends)), from = 0;
+	uint32_t parts;
+	int err = ends ? plan_parts(f, m, fo, now_ns, ends, &parts) : -ENOMEM;
+
+	/* Unique within a boot, as the parts' time is. */
+	for (uint32_t k = 0; !err && k < parts; k++) {
+		write_part(f, m, fo, now_ns, now_ns, k + 1, parts, from, ends[k]);
+		from = ends[k];
+	}
+	free(ends);
+	return err;
 }
 
 int tree_snapshot_json(struct formatter *f, const struct model *m, uint64_t now_ns)
@@ -269,9 +329,9 @@ int tree_snapshot_json(struct formatter *f, const struct model *m, uint64_t now_
 
 	if (err)
 		return err;
-	write_snapshot(f, m, &fo, now_ns);
+	err = write_snapshot(f, m, &fo, now_ns);
 	forest_free(&fo);
-	return 0;
+	return err;
 }
 
 int tree_print(struct formatter *f, const struct model *m, uint64_t now_ns)
