@@ -68,6 +68,9 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
 	$(wildcard tests/integration/test_*.c))
 INTEG_PROGS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%,\
 	$(wildcard tests/integration/prog_*.c))
+# Preloaded into proclife by tests, to stand in for what they cannot do to the host.
+INTEG_SHIMS := $(patsubst tests/integration/%.c,$(TESTDIR)/integration/%.so,\
+	$(wildcard tests/integration/shim_*.c))
 
 .PHONY: all test test-quick tests unit-tests vmlinux clean
 all: $(OUTPUT)/proclife
@@ -117,7 +120,11 @@ $(TESTDIR)/integration/prog_%: tests/integration/prog_%.c | $(TESTDIR)/integrati
 	$(call msg,PROG,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -lpthread -o $@
 
-tests: $(OUTPUT)/proclife $(UNIT_TESTS) $(INTEG_TESTS) $(INTEG_PROGS)
+$(TESTDIR)/integration/shim_%.so: tests/integration/shim_%.c | $(TESTDIR)/integration
+	$(call msg,SHIM,$@)
+	$(Q)$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -shared $< -ldl -o $@
+
+tests: $(OUTPUT)/proclife $(UNIT_TESTS) $(INTEG_TESTS) $(INTEG_PROGS) $(INTEG_SHIMS)
 
 # The unit tests alone: they need neither clang nor bpftool.
 unit-tests: $(UNIT_TESTS)

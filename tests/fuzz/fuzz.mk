@@ -9,6 +9,7 @@
 FUZZ_SECONDS ?= 20
 FUZZ_DIR := $(OUTPUT)/fuzz
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-omit-frame-pointer \
+	-DPROCLIFE_VERSION='"$(VERSION)"' \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # Everything but the parts that need libbpf and the kernel.
 FUZZ_SRCS := $(filter-out user/cmd/% user/trace/tracer.c,$(USER_SRCS))

@@ -38,6 +38,35 @@ void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A snapshot in parts becomes one event, as if it were one line: the
+ * parts come together, in order (tree.h).
+ */
+static json_t *join_snapshot(struct trace *t, json_t *ev)
+{
+	json_int_t part = json_integer_value(json_object_get(ev, "part"));
+	json_int_t parts = json_integer_value(json_object_get(ev, "parts"));
+
+	if (parts <= 1)
+		return ev;
+	if (part == 1) {
+		json_decref(t->snapshot);
+		t->snapshot = ev;
+	} else {
+		if (!t->snapshot) {
+			fprintf(stderr, "harness: snapshot part %lld without part 1\n", (long long)part);
+			abort();
+		}
+		json_array_extend(json_object_get(t->snapshot, "procs"), json_object_get(ev, "procs"));
+		json_decref(ev);
+	}
+	if (part < parts)
+		return NULL;
+	ev = t->snapshot;
+	t->snapshot = NULL;
+	return ev;
+}
+
 /* Reads the complete lines proclife has written so far. */
 static void read_events(struct trace *t)
 {
@@ -62,7 +91,10 @@ static void read_events(struct trace *t)
 			fprintf(stderr, "harness: invalid JSON line: %s: %s", err.text, line);
 			abort();
 		}
-		json_array_append_new(t->events, ev);
+		if (!strcmp(json_string_value(json_object_get(ev, "type")), "snapshot"))
+			ev = join_snapshot(t, ev);
+		if (ev)
+			json_array_append_new(t->events, ev);
 	}
 	clearerr(t->in);
 	free(line);
@@ -80,6 +112,8 @@ static int launch(struct trace *t, bool json, const char *const *extra)
 	static int traces;
 
 	snprintf(t->path, sizeof(t->path), "/tmp/proclife-test-%d-%d.out", getpid(), traces++);
+	/* proclife appends: a file left by an earlier run must not count. */
+	unlink(t->path);
 	if (json)
 		argv[argc++] = "--json";
 	argv[argc++] = "-o";
@@ -247,23 +281,30 @@ void trace_free(struct trace *t)
 		close(t->err_fd);
 	unlink(t->path);
 	json_decref(t->events);
+	json_decref(t->snapshot);
+	t->snapshot = NULL;
 	t->in = NULL;
 	t->events = NULL;
 	t->err_fd = -1;
 }
 
-pid_t spawn(const char *const *argv, int *out_fd)
+pid_t spawn_held(const char *const *argv, int *out_fd, int *hold_fd)
 {
-	int fds[2];
+	int fds[2], hold[2];
 	pid_t pid;
 
 	if (out_fd && pipe2(fds, O_CLOEXEC))
 		return -1;
+	if (hold_fd && pipe2(hold, O_CLOEXEC))
+		return -1;
 	pid = fork();
 	if (pid == 0) {
+		int in = hold_fd ? hold[0] : open("/dev/null", O_RDONLY);
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (out_fd)
 			dup2(fds[1], 1);
+		dup2(in, 0);
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
@@ -271,5 +312,14 @@ pid_t spawn(const char *const *argv, int *out_fd)
 		close(fds[1]);
 		*out_fd = fds[0];
 	}
+	if (hold_fd) {
+		close(hold[0]);
+		*hold_fd = hold[1];
+	}
 	return pid;
+}
+
+pid_t spawn(const char *const *argv, int *out_fd)
+{
+	return spawn_held(argv, out_fd, NULL);
 }

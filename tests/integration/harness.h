@@ -13,7 +13,8 @@ struct trace {
 	pid_t pid;
 	char path[64];
 	FILE *in;
-	json_t *events;		/* every event read so far */
+	json_t *events;		/* every event read so far; a snapshot's parts as one */
+	json_t *snapshot;	/* the parts of a snapshot read so far */
 	int err_fd;		/* proclife's stderr */
 	char err[4096];		/* what it said there, once stopped */
 };
@@ -48,7 +49,16 @@ json_t *trace_find(struct trace *t, const char *type, pid_t pid);
 
 void sleep_ms(int ms);
 
-/* Forks and execs a test program; its stdout is *out_fd when out_fd is not NULL. */
+/*
+ * Forks and execs a test program; its stdout is *out_fd when out_fd is not
+ * NULL. Its stdin is /dev/null.
+ */
 pid_t spawn(const char *const *argv, int *out_fd);
+/*
+ * The same, with stdin a pipe whose write end is *hold_fd: the program's
+ * "hold" waits end when the test closes it (a loaded host can stall any
+ * process for longer than a sleep would allow).
+ */
+pid_t spawn_held(const char *const *argv, int *out_fd, int *hold_fd);
 
 #endif

@@ -7,19 +7,29 @@
  *   threads N         start N threads, join them, exit 0
  *   catch             handle SIGUSR1: write 'r' to fd 1 when ready, exit 0 after the signal
  *   sleep             wait to be killed (write 'r' to fd 1 when ready)
- *   orphan            fork a child that outlives us: print its pid, exit 0
+ *   orphan            fork a child that outlives us (until stdin ends): print its pid, exit 0
  *   rename NAME       set our comm to NAME (prctl), exit 0
  *   storm N           fork N children that exit at once, reaping each
- *   leak N SECS       fork N children that exit with 0..N-1 at once; print their
- *                     pids, reap none for SECS, then reap them all
+ *   leak N            fork N children that exit with 0..N-1 at once; print their
+ *                     pids, reap none until stdin ends, then reap them all
  *   hold N            fork N children that exit at once; print their pids, reap
  *                     none until standard input ends, then reap them all
- *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid, wait 1 s
+ *   ignore            ignore SIGCHLD, fork a child that exits 3, print its pid,
+ *                     exit when stdin ends
  *   daemon            fork; the child calls setsid, forks a grandchild and exits;
- *                     print the grandchild's pid (it lives 1 s)
+ *                     print the grandchild's pid (it lives until stdin ends)
+ *   execs N           N times: fork a child that execs "prog_target exit 0", reap it
+ *   threaded N        fork N children of 4 threads each (3 started and joined), reap them
+ *   orphans N         N double forks: the child exits at once, so does the grandchild,
+ *                     which its new parent (init or a subreaper) must reap
+ *   leader-exit N     start N threads that live until stdin ends; print our pid,
+ *                     then end the main thread alone (pthread_exit)
  *   gate MODE ...     write 'r' to fd 1 when ready; after SIGUSR1, run MODE ...
  *   tree              fork a child that forks a grandchild, which execs
  *                     "prog_target exit 3"; print "c PID" and "g PID"; reap both
+ *
+ * "Until stdin ends": the test holds the write end of a pipe (spawn_held) and
+ * closes it once it has seen what it needs, so no timing is assumed.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -45,6 +55,22 @@ static void *idle(void *arg)
 {
 	(void)arg;
 	usleep(20000);
+	return NULL;
+}
+
+/* Blocks until the test closes our stdin. */
+static void hold(void)
+{
+	char buf[64];
+
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void *held_thread(void *arg)
+{
+	(void)arg;
+	hold();
 	return NULL;
 }
 
@@ -101,7 +127,7 @@ int main(int argc, char **argv)
 		pid_t child = fork();
 
 		if (child == 0) {
-			usleep(300000);
+			hold();
 			_exit(0);
 		}
 		printf("%d\n", child);
@@ -120,7 +146,7 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc >= 4 && !strcmp(argv[1], "leak")) {
+	if (argc >= 3 && !strcmp(argv[1], "leak")) {
 		int n = atoi(argv[2]);
 
 		for (int i = 0; i < n; i++) {
@@ -131,7 +157,7 @@ int main(int argc, char **argv)
 			printf("%d\n", child);
 		}
 		fflush(stdout);
-		usleep(atof(argv[3]) * 1e6);
+		hold();
 		while (wait(NULL) > 0)
 			;
 		return 0;
@@ -162,7 +188,7 @@ int main(int argc, char **argv)
 			_exit(3);
 		printf("%d\n", child);
 		fflush(stdout);
-		sleep(1);
+		hold();
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "daemon")) {
@@ -176,7 +202,7 @@ int main(int argc, char **argv)
 			setsid();
 			grandchild = fork();
 			if (grandchild == 0) {
-				sleep(1);
+				hold();
 				_exit(0);
 			}
 			if (write(fds[1], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
@@ -188,6 +214,61 @@ int main(int argc, char **argv)
 		waitpid(child, NULL, 0);
 		printf("%d\n", grandchild);
 		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "execs")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0) {
+				char *args[] = { self, "exit", "0", NULL };
+
+				execv("/proc/self/exe", args);
+				_exit(100);
+			}
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "threaded")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			if (fork() == 0) {
+				pthread_t t[3];
+
+				for (int j = 0; j < 3; j++)
+					pthread_create(&t[j], NULL, idle, NULL);
+				for (int j = 0; j < 3; j++)
+					pthread_join(t[j], NULL);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "orphans")) {
+		for (long i = 0, n = atol(argv[2]); i < n; i++) {
+			pid_t child = fork();
+
+			if (child == 0) {
+				if (fork() == 0)
+					_exit(0);
+				_exit(0);
+			}
+			if (child > 0)
+				waitpid(child, NULL, 0);
+		}
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "leader-exit")) {
+		pthread_t t;
+
+		for (int i = 0, n = atoi(argv[2]); i < n; i++)
+			if (pthread_create(&t, NULL, held_thread, NULL))
+				return 107;
+		printf("%d\n", getpid());
+		fflush(stdout);
+		pthread_exit(NULL);
 	}
 	if (argc >= 3 && !strcmp(argv[1], "gate")) {
 		sigset_t none;

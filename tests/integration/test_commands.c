@@ -56,13 +56,13 @@ static void run(struct run *r, const char *const *args)
 	unlink(err);
 }
 
-/* A parent that keeps two zombies for secs; their pids in kids. */
-static pid_t start_leak(pid_t kids[2], const char *secs)
+/* A parent that keeps two zombies until *hold is closed; their pids in kids. */
+static pid_t start_leak(pid_t kids[2], int *hold)
 {
-	const char *argv[] = { harness_prog("prog_target"), "leak", "2", secs, NULL };
+	const char *argv[] = { harness_prog("prog_target"), "leak", "2", NULL };
 	char buf[64] = "";
 	int fd;
-	pid_t parent = spawn(argv, &fd);
+	pid_t parent = spawn_held(argv, &fd, hold);
 	size_t got = 0;
 	ssize_t n;
 
@@ -82,13 +82,14 @@ static void tree_marks_zombies(void **state)
 	static struct run r;
 	char line[64];
 	pid_t parent, kids[2];
+	int hold;
 
 	(void)state;
 	if (harness_unsupported())
 		skip();
-	parent = start_leak(kids, "3");
+	parent = start_leak(kids, &hold);
 	run(&r, args);
-	kill(parent, SIGKILL);
+	close(hold);
 	wait_child(parent);
 	assert_int_equal(WEXITSTATUS(r.status), 0);
 	snprintf(line, sizeof(line), " %d prog_target\n", parent);
@@ -105,13 +106,14 @@ static void zombies_check_fails_on_a_leak(void **state)
 	static struct run r;
 	char want[64];
 	pid_t parent, kids[2];
+	int hold;
 
 	(void)state;
 	if (harness_unsupported())
 		skip();
-	parent = start_leak(kids, "4");
+	parent = start_leak(kids, &hold);
 	run(&r, args);
-	kill(parent, SIGKILL);
+	close(hold);
 	wait_child(parent);
 	assert_int_equal(WEXITSTATUS(r.status), 3);
 	/* Only zombie lines have ppid right after pid. */
@@ -119,6 +121,59 @@ static void zombies_check_fails_on_a_leak(void **state)
 		snprintf(want, sizeof(want), "\"pid\":%d,\"ppid\":%d,", kids[i], parent);
 		assert_non_null(strstr(r.out, want));
 	}
+}
+
+/* Waits until /proc shows pid in state Z (its main thread ended). */
+static void wait_state_z(pid_t pid)
+{
+	char path[64], buf[512], *p = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+
+		assert_non_null(f);
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[2] == 'Z')
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("pid %d never showed state Z", pid);
+}
+
+/*
+ * A process whose main thread called pthread_exit shows Z in /proc while its
+ * other threads run: started before proclife, it is no zombie.
+ */
+static void ended_leader_is_no_zombie(void **state)
+{
+	static const char *const check[] = { "zombies", "--json", "-z", "0.2", "-d", "1", "--check", NULL };
+	static const char *const tree[] = { "tree", NULL };
+	const char *argv[] = { harness_prog("prog_target"), "leader-exit", "3", NULL };
+	static struct run r;
+	char want[64];
+	pid_t pid;
+	int fd, hold;
+
+	(void)state;
+	if (harness_unsupported())
+		skip();
+	pid = spawn_held(argv, &fd, &hold);
+	/* Its threads keep stdout open: one read, not to the end. */
+	assert_true(read(fd, want, sizeof(want) - 1) > 0);
+	close(fd);
+	wait_state_z(pid);
+	run(&r, check);
+	snprintf(want, sizeof(want), "\"pid\":%d,", pid);
+	assert_null(strstr(r.out, want));
+	/* Other users of the host may leak zombies of their own. */
+	assert_int_equal(WEXITSTATUS(r.status), strstr(r.out, "\"type\":\"zombie\"") ? 3 : 0);
+	run(&r, tree);
+	snprintf(want, sizeof(want), " %d prog_target {3 threads}\n", pid);
+	assert_non_null(strstr(r.out, want));
+	close(hold);
+	wait_child(pid);
 }
 
 /*
@@ -131,12 +186,15 @@ static void record_leak(char *path, char *zombie_time, size_t size, pid_t kids[2
 	struct trace t;
 	json_t *z;
 	pid_t parent;
+	int hold;
 
 	close(mkstemp(path));
 	assert_int_equal(trace_start(&t, opts), 0);
-	parent = start_leak(kids, "1");
+	parent = start_leak(kids, &hold);
 	z = wait_event(&t, "zombie", kids[0]);
 	snprintf(zombie_time, size, "%s", get_str(z, "time"));
+	wait_event(&t, "zombie", kids[1]);
+	close(hold);
 	wait_child(parent);
 	wait_event(&t, "reap", kids[1]);
 	stop(&t);
@@ -223,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tree_marks_zombies),
 		cmocka_unit_test(zombies_check_fails_on_a_leak),
+		cmocka_unit_test(ended_leader_is_no_zombie),
 		cmocka_unit_test(replay_finds_the_zombies),
 		cmocka_unit_test(replay_reports_bad_lines_and_goes_on),
 	};

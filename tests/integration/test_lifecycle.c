@@ -328,13 +328,13 @@ static void orphan_reaper(void **state, bool subreaper)
 	struct trace t;
 	json_t *ev;
 	pid_t pid, grandchild, adopter;
-	int fd;
+	int fd, hold;
 
 	if (start(state, &t, NULL))
 		skip();
 	if (subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	pid = spawn(argv, &fd);
+	pid = spawn_held(argv, &fd, &hold);
 	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
 	close(fd);
 	grandchild = atoi(buf);
@@ -346,11 +346,13 @@ static void orphan_reaper(void **state, bool subreaper)
 		assert_int_equal(adopter, getpid());
 		assert_string_equal(get_str(ev, "reaper_rule"), "subreaper");
 		assert_int_equal(get_int(ev, "reaper"), getpid());
+		close(hold);
 		assert_int_equal(wait_child(grandchild) & 0xffff, 0);
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 	} else {
 		assert_int_equal(get_int(ev, "reaper"), adopter);
 		assert_string_equal(get_str(ev, "reaper_rule"), adopter == 1 ? "init" : "subreaper");
+		close(hold);
 	}
 	/*
 	 * The orphan's own exit names the process that adopted it. Its pid may

@@ -114,7 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.max_args, 64);
 	assert_int_equal(o.zombie_age_ns, 5000000000LL);
 	assert_int_equal(o.snapshot_ns, 0);
-	assert_int_equal(o.at_ns, 0);
+	assert_false(o.at_given);
 	assert_int_equal(o.events, EVENTS_ALL);
 	assert_false(o.events_given);
 	assert_int_equal(o.filter_pid, 0);
@@ -377,6 +377,33 @@ static void test_snapshot(void **state)
 	expect_usage(ARGS("-j", "-s", "x"), "invalid snapshot interval 'x'");
 }
 
+/* Output files for a service: rotation by size and host fields. */
+static void test_output_file_options(void **state)
+{
+	struct options o;
+
+	(void)state;
+	expect_run(&o, ARGS("-j", "-o", "f.jsonl", "--rotate-size", "100M", "--rotate-keep", "10",
+			    "--host-fields"));
+	assert_int_equal(o.rotate_size, 100 << 20);
+	assert_int_equal(o.rotate_keep, 10);
+	assert_true(o.host_fields);
+	expect_run(&o, ARGS("-o", "f.txt", "--rotate-size=4096"));
+	assert_int_equal(o.rotate_size, 4096);
+	assert_int_equal(o.rotate_keep, 0);
+	assert_false(o.host_fields);
+
+	expect_usage(ARGS("--rotate-size", "1M"), "--rotate-size needs --output FILE");
+	expect_usage(ARGS("-o", "f", "--rotate-keep", "3"), "--rotate-keep needs --rotate-size");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "100"), "invalid rotate size '100'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "lots"), "invalid rotate size 'lots'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "1M", "--rotate-keep", "0"),
+		     "invalid rotate keep '0'");
+	expect_usage(ARGS("-o", "f", "--rotate-size", "1M", "--rotate-keep", "1001"),
+		     "invalid rotate keep '1001'");
+	expect_usage(ARGS("--host-fields"), "--host-fields needs --json");
+}
+
 /* Options that belong to one command are refused with any other. */
 static void test_command_options(void **state)
 {
@@ -391,6 +418,11 @@ static void test_command_options(void **state)
 	assert_int_equal(o.at_ns, 1795240020ULL * 1000000000);
 	expect_run(&o, ARGS("--at=2026-11-21T05:47:00.5+01:00", "replay", "-"));
 	assert_int_equal(o.at_ns, 1795236420ULL * 1000000000 + 500000000);
+	/* The epoch is a time like any other, not "no --at". */
+	expect_run(&o, ARGS("replay", "t.json", "--at", "1970-01-01T00:00:00Z"));
+	assert_true(o.at_given);
+	assert_int_equal(o.at_ns, 0);
+	expect_usage(ARGS("tree", "--at", "1970-01-01T00:00:00Z"), "--at is for the replay command");
 
 	expect_usage(ARGS("--check"), "--check is for the zombies command");
 	expect_usage(ARGS("tree", "--check"), "--check is for the zombies command");
@@ -514,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_zombie_age),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_command_options),
+		cmocka_unit_test(test_output_file_options),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_help_and_version),

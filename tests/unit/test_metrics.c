@@ -109,6 +109,9 @@ static void test_counts_and_gauges(void **state)
 	w->c.lost = 9;
 	w->c.ring_pending = 4096;
 	w->c.ring_size = 1 << 20;
+	w->c.write_errors = 1;
+	w->c.output_files = 6;
+	w->c.clock_steps = 2;
 	p1 = leaker(w, "leaky", 3);
 	p2 = leaker(w, "drip", 1);
 	/* Exited at 1 s, so leaked by 6.5 s; not yet at 5.5 s. */
@@ -126,6 +129,9 @@ static void test_counts_and_gauges(void **state)
 	assert_line(t, "proclife_events_lost_total 9");
 	assert_line(t, "proclife_ring_buffer_pending_bytes 4096");
 	assert_line(t, "proclife_ring_buffer_size_bytes 1048576");
+	assert_line(t, "proclife_output_write_errors_total 1");
+	assert_line(t, "proclife_output_rotations_total 6");
+	assert_line(t, "proclife_clock_steps_total 2");
 	/* init and the two parents. */
 	assert_line(t, "proclife_processes 3");
 	assert_line(t, "proclife_zombies 4");
@@ -144,6 +150,29 @@ static void test_counts_and_gauges(void **state)
 	assert_line(t, "proclife_build_info{version=\"" PROCLIFE_VERSION "\",commit=\"" PROCLIFE_COMMIT "\"} 1");
 	assert_non_null(strstr(t, "\nprocess_cpu_seconds_total "));
 	assert_non_null(strstr(t, "\nprocess_resident_memory_bytes "));
+}
+
+static bool gone(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	(void)p;
+	return false;
+}
+
+/* A leaked zombie /proc no longer has (its free untraced) is counted nowhere. */
+static void test_reaped_zombie_not_counted(void **state)
+{
+	struct world *w = *state;
+	const char *t;
+
+	leaker(w, "leaky", 1);
+	model_tick(&w->m, 6500 * MS);
+	assert_line(render(w), "proclife_leaked_zombies 1");
+	w->m.sink.still_zombie = gone;
+	model_tick(&w->m, 7500 * MS);
+	t = render(w);
+	assert_line(t, "proclife_leaked_zombies 0");
+	assert_line(t, "proclife_zombies 0");
 }
 
 static void test_reap_clears_the_parent(void **state)
@@ -275,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counts_and_gauges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_clears_the_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reaped_zombie_not_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parents_beyond_the_bound_are_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_values_are_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promtool_accepts_the_text, setup, teardown),

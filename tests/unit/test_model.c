@@ -445,6 +445,173 @@ static void test_pid_reuse_means_reaped(void **state)
 	assert_non_null(find(w, 31, 3 * SEC));
 }
 
+/* /proc as the model's still_zombie sees it: the pids in gone_pids are gone. */
+static uint32_t gone_pids[4];
+static int ngone, nasked;
+
+static bool still_there(void *ctx, const struct proc *p)
+{
+	(void)ctx;
+	nasked++;
+	for (int i = 0; i < ngone; i++)
+		if (gone_pids[i] == p->pid)
+			return false;
+	return true;
+}
+
+static void watch_proc(struct world *w)
+{
+	ninferred = ngone = nasked = 0;
+	w->m.sink.still_zombie = still_there;
+	w->m.sink.inferred_reap = record_inferred;
+}
+
+static struct pl_event ev_autoreaped_exit(uint64_t ts, uint32_t pid, uint64_t start)
+{
+	struct pl_event ev = ev_exit(ts, pid, start, 10, pid, true, 0, 0, PL_REAPER_NONE);
+
+	ev.exit.parent_autoreap = true;
+	return ev;
+}
+
+/*
+ * A leaked zombie and one of an auto-reaping parent, whose frees the kernel
+ * never traces: no deadline is left for either, yet /proc, asked now and
+ * then, retires both, each with an inferred reap.
+ */
+static void test_untraced_frees_are_retired(void **state)
+{
+	struct world *w = *state;
+
+	watch_proc(w);
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "leaky"));
+	apply(w, ev_fork(1 * SEC, 21, 1 * SEC, 10, SHELL_START, 10, "auto"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	apply(w, ev_autoreaped_exit(2 * SEC, 21, 1 * SEC));
+	model_tick(&w->m, 8 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(model_leaked(&w->m), 1);
+	/* Both reaped now; their frees never come. */
+	gone_pids[0] = 20;
+	gone_pids[1] = 21;
+	ngone = 2;
+	nasked = 0;
+	model_tick(&w->m, 8 * SEC + 500 * MS);
+	assert_int_equal(nasked, 0);
+	model_tick(&w->m, 9 * SEC);
+	assert_int_equal(nasked, 2);
+	assert_int_equal(model_leaked(&w->m), 0);
+	model_tick(&w->m, 18 * SEC);
+	assert_int_equal(ninferred, 0);
+	model_tick(&w->m, 19 * SEC);
+	assert_int_equal(ninferred, 2);
+	assert_true(inferred[0].reap.inferred && inferred[1].reap.inferred);
+	assert_true(inferred[0].pid == 20 ? inferred[0].reap.leaked : inferred[1].reap.leaked);
+	assert_int_equal(w->m.table.count, 2);
+}
+
+/* Before zombies are shown or counted, /proc confirms each one, and nothing else. */
+static void test_zombies_confirmed_before_shown(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+
+	watch_proc(w);
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "leaky"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 0, 0, PL_REAPER_NONE));
+	model_tick(&w->m, 8 * SEC);
+	assert_int_equal(model_leaked(&w->m), 1);
+	gone_pids[0] = 20;
+	ngone = 1;
+	nasked = 0;
+	model_confirm_zombies(&w->m, 8 * SEC + 1);
+	assert_int_equal(nasked, 1);
+	assert_int_equal(model_leaked(&w->m), 0);
+	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 0);
+	p = find(w, 20, 1 * SEC);
+	assert_non_null(p);
+	assert_true(p->flags & PROC_REAPED);
+	/* Its free may still come, and then it is a normal reap. */
+	model_flush_reaped(&w->m, 9 * SEC);
+	assert_int_equal(ninferred, 1);
+	assert_null(find(w, 20, 1 * SEC));
+}
+
+/* However many zombies wait, one tick asks /proc about MODEL_CONFIRM_BATCH of them. */
+static void test_confirmation_is_bounded(void **state)
+{
+	struct world *w = *state;
+
+	watch_proc(w);
+	for (uint32_t i = 0; i < 3 * MODEL_CONFIRM_BATCH; i++) {
+		apply(w, ev_fork(1 * SEC, 100 + i, 1 * SEC, 10, SHELL_START, 10, "auto"));
+		apply(w, ev_autoreaped_exit(1 * SEC, 100 + i, 1 * SEC));
+	}
+	model_tick(&w->m, 2 * SEC);
+	assert_int_equal(nasked, MODEL_CONFIRM_BATCH);
+	model_tick(&w->m, 2 * SEC + 100 * MS);
+	assert_int_equal(nasked, 2 * MODEL_CONFIRM_BATCH);
+	model_tick(&w->m, 2 * SEC + 200 * MS);
+	model_tick(&w->m, 2 * SEC + 300 * MS);
+	/* Each was confirmed once; none again before a second has passed. */
+	assert_int_equal(nasked, 3 * MODEL_CONFIRM_BATCH);
+}
+
+/*
+ * A resync after lost events: a process that vanished meanwhile gets its
+ * reap line; a zombie still there keeps when it exited and with what status.
+ */
+static void test_resync_says_reaps_and_keeps_exits(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+
+	watch_proc(w);
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "dead"));
+	apply(w, ev_fork(1 * SEC, 21, 1 * SEC, 10, SHELL_START, 10, "vanished"));
+	apply(w, ev_exit(2 * SEC, 20, 1 * SEC, 10, 20, true, 256, 0, PL_REAPER_NONE));
+	model_seed_begin(&w->m);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 1, .start_ns = INIT_START, .coarse = true, .from_scan = true, .comm = "init" }), 0);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 10, .ppid = 1, .start_ns = SHELL_START, .coarse = true, .from_scan = true,
+		.comm = "sh" }), 0);
+	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
+		.pid = 20, .ppid = 10, .start_ns = 1 * SEC, .coarse = true, .from_scan = true,
+		.comm = "dead", .zombie = true, .exit_ns = 3 * SEC, .status = 0, .seen_ns = 3 * SEC }), 0);
+	model_seed_end(&w->m, 3 * SEC);
+	assert_int_equal(ninferred, 1);
+	assert_int_equal(inferred[0].pid, 21);
+	assert_int_equal(inferred[0].ts_ns, 3 * SEC);
+	assert_true(inferred[0].reap.inferred);
+	p = find(w, 20, 1 * SEC);
+	assert_int_equal(p->exit_ns, 2 * SEC);
+	assert_int_equal(p->status, 256);
+	assert_true(p->flags & PROC_EXIT_SEEN);
+	model_tick(&w->m, 7 * SEC);
+	assert_int_equal(w->rec.nzombies, 1);
+	assert_int_equal(w->rec.zombies[0].age_ns, 5 * SEC);
+}
+
+/*
+ * A child's exit races its parent's: its event, queued after the parent's
+ * exit, names the parent the kernel took it from. It stays with init.
+ */
+static void test_child_event_names_exited_parent(void **state)
+{
+	struct world *w = *state;
+	struct proc *init = find(w, 1, INIT_START);
+
+	apply(w, ev_fork(1 * SEC, 20, 1 * SEC, 10, SHELL_START, 10, "a"));
+	apply(w, ev_fork(2 * SEC, 30, 2 * SEC, 20, 1 * SEC, 20, "b"));
+	apply(w, ev_exit(3 * SEC, 20, 1 * SEC, 10, 20, true, 0, 1, PL_REAPER_INIT));
+	apply(w, ev_exit(3 * SEC + 1, 30, 2 * SEC, 20, 30, true, 0, 0, PL_REAPER_NONE));
+	assert_int_equal(find(w, 30, 2 * SEC)->ppid, 1);
+	assert_ptr_equal(find(w, 30, 2 * SEC)->parent, init);
+	assert_int_equal(init->nzombies, 1);
+	assert_int_equal(find(w, 20, 1 * SEC)->nzombies, 0);
+}
+
 /* sh -> A -> B; A exits at once and sh reaps it: B, the daemon, goes to init. */
 static void test_double_fork_daemon(void **state)
 {
@@ -516,7 +683,7 @@ static void test_seed_then_held_events(void **state)
 	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
 		.pid = 45, .ppid = 44, .start_ns = 2 * SEC, .coarse = true, .from_scan = true,
 		.comm = "dead", .zombie = true, .exit_ns = 10 * SEC, .seen_ns = 10 * SEC }), 0);
-	model_seed_end(&w->m);
+	model_seed_end(&w->m, 0);
 
 	/* The shell was not in the seed; init was, at tick precision. */
 	assert_null(find(w, 10, SHELL_START));
@@ -609,7 +776,7 @@ static void test_filter_prunes_the_scan(void **state)
 	model_seed_begin(&w->m);
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
 		assert_int_equal(model_seed_add(&w->m, &seeds[i]), 0);
-	model_seed_end(&w->m);
+	model_seed_end(&w->m, 0);
 	model_filter(&w->m, inside, 1);
 
 	assert_int_equal(w->m.table.count, 3);
@@ -642,7 +809,7 @@ static void test_reseed_keeps_report(void **state)
 	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
 		.pid = 10, .ppid = 1, .start_ns = SHELL_START, .comm = "sh" }), 0);
 	assert_int_equal(model_seed_add(&w->m, &s), 0);
-	model_seed_end(&w->m);
+	model_seed_end(&w->m, 0);
 	assert_int_equal(find(w, 10, SHELL_START)->nzombies, 1);
 	model_tick(&w->m, 20 * SEC);
 	assert_int_equal(w->rec.nzombies, 1);
@@ -863,6 +1030,11 @@ int main(void)
 		T(test_filter_reports_only_what_concerns_the_inside),
 		T(test_filter_prunes_the_scan),
 		T(test_reseed_keeps_report),
+		T(test_child_event_names_exited_parent),
+		T(test_untraced_frees_are_retired),
+		T(test_zombies_confirmed_before_shown),
+		T(test_confirmation_is_bounded),
+		T(test_resync_says_reaps_and_keeps_exits),
 		T(test_link_refuses_cycle),
 		T(test_many_processes),
 		T(test_filename_keeps_tail),

@@ -59,10 +59,10 @@ static void test_scan_fake_tree(void **state)
 	struct proc *init, *kthreadd, *app, *dead;
 
 	scan_fake(w);
-	assert_int_equal(w->st.procs, 4);
+	assert_int_equal(w->st.procs, 5);
 	assert_int_equal(w->st.vanished, 2);
 	assert_int_equal(w->st.malformed, 1);
-	assert_int_equal(w->m.table.count, 4);
+	assert_int_equal(w->m.table.count, 5);
 
 	init = proctable_find_pid(&w->m.table, 1);
 	kthreadd = proctable_find_pid(&w->m.table, 2);
@@ -124,7 +124,7 @@ static void test_event_matches_scanned_process(void **state)
 
 	scan_fake(w);
 	assert_int_equal(model_apply(&w->m, &ev), 0);
-	assert_int_equal(w->m.table.count, 4);
+	assert_int_equal(w->m.table.count, 5);
 	app = proctable_find(&w->m.table, 100, exact);
 	assert_non_null(app);
 	assert_int_equal(app->start_ns, exact);
@@ -135,8 +135,35 @@ static void test_event_matches_scanned_process(void **state)
 	/* Its exit was before tracing: how long it was a zombie is unknown. */
 	assert_int_equal(model_apply(&w->m, &reap), 0);
 	assert_int_equal(reap.reap.zombie_ns, -1);
-	assert_int_equal(w->m.table.count, 3);
+	assert_int_equal(w->m.table.count, 4);
 	assert_int_equal(app->nzombies, 0);
+}
+
+/*
+ * A main thread that called pthread_exit shows Z while two other threads
+ * run (num_threads 3): the process is alive.
+ */
+static void test_ended_leader_is_alive(void **state)
+{
+	struct world *w = *state;
+	struct proc *p;
+	char root[512];
+
+	scan_fake(w);
+	p = proctable_find_pid(&w->m.table, 105);
+	assert_non_null(p);
+	assert_int_equal(p->state, PROC_ALIVE);
+	assert_int_equal(p->nthreads, 2);
+	model_tick(&w->m, boottime_now_ns() + 60 * SEC);
+	for (int i = 0; i < (int)w->rec.nzombies; i++)
+		assert_int_not_equal(w->rec.zombies[i].pid, 105);
+
+	data_path(root, sizeof(root), "proc");
+	assert_int_equal(procscan_zombie(root, 105, 1400), 0);
+	assert_int_equal(procscan_zombie(root, 101, 1300), 1);
+	/* The same pid, another process. */
+	assert_int_equal(procscan_zombie(root, 101, 1299), 0);
+	assert_int_equal(procscan_zombie(root, 999, 1300), 0);
 }
 
 static void test_scan_missing_root(void **state)
@@ -176,6 +203,7 @@ int main(void)
 		T(test_scan_fake_tree),
 		T(test_scanned_zombie_counts_from_start),
 		T(test_event_matches_scanned_process),
+		T(test_ended_leader_is_alive),
 		T(test_scan_missing_root),
 		T(test_scan_real_proc),
 #undef T

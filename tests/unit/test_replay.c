@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "format.h"
@@ -296,6 +298,7 @@ static void test_until_stops_early(void **state)
 	data_path(path, sizeof(path), "trace-bad.jsonl");
 	in = fopen(path, "r");
 	assert_non_null(in);
+	w->r.until_given = true;
 	w->r.until_ns = T0 + 9 * SEC;
 	assert_int_equal(replay_run(&w->r, in), 1);
 	fclose(in);
@@ -304,6 +307,59 @@ static void test_until_stops_early(void **state)
 	assert_int_equal(w->rec.nzombies, 1);
 	assert_int_equal(w->rec.zombies[0].age_ns, 7 * SEC);
 	assert_int_equal(proctable_find_pid(&w->m.table, 20)->state, PROC_ZOMBIE);
+}
+
+/* --at the epoch: the state before the first line, not the whole trace. */
+static void test_until_epoch(void **state)
+{
+	struct world *w = *state;
+	char path[512];
+	FILE *in;
+
+	data_path(path, sizeof(path), "trace-bad.jsonl");
+	in = fopen(path, "r");
+	assert_non_null(in);
+	w->r.until_given = true;
+	w->r.until_ns = 0;
+	assert_int_equal(replay_run(&w->r, in), 0);
+	fclose(in);
+	assert_int_equal(w->r.now_ns, 0);
+	assert_int_equal(w->r.events, 0);
+	assert_int_equal(w->m.table.count, 0);
+}
+
+/*
+ * A trace recorded without --threads has thread forks but no thread exits:
+ * the replayed count is not inflated by them. Once a thread's exit shows
+ * the trace has them, thread forks count again.
+ */
+static void test_threads_without_exits(void **state)
+{
+	struct world *w = *state;
+	static const char without[] =
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20,\"tid\":20,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":false}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:02Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:03Z\",\"pid\":20,\"tid\":22,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:04Z\",\"pid\":20,\"tid\":23,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n";
+	static const char with[] =
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":20,\"tid\":20,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":false}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:02Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:03Z\",\"pid\":20,\"tid\":22,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:04Z\",\"pid\":20,\"tid\":23,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n"
+		"{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:05Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true,\"exit_code\":0}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:06Z\",\"pid\":20,\"tid\":24,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n";
+	struct model_opts o = {
+		.zombie_age_ns = 5 * SEC, .clk_tck = TICK_HZ, .thread_exits_optional = true,
+	};
+
+	model_free(&w->m);
+	assert_int_equal(model_init(&w->m, &o), 0);
+	assert_int_equal(replay_text(w, without), 0);
+	assert_int_equal(proctable_find_pid(&w->m.table, 20)->nthreads, 1);
+	model_free(&w->m);
+	assert_int_equal(model_init(&w->m, &o), 0);
+	assert_int_equal(replay_text(w, with), 0);
+	assert_int_equal(proctable_find_pid(&w->m.table, 20)->nthreads, 2);
 }
 
 static void test_parse_time(void **state)
@@ -419,6 +475,135 @@ static void test_snapshot_round_trip(void **state)
 	model_free(&copy);
 }
 
+/* A model of n processes, each with a long path, written as a snapshot into a temporary file. */
+static FILE *big_snapshot(struct world *w, uint32_t n, size_t *lines)
+{
+	struct wallclock clock = { .boot_to_real_ns = 0, .cached_sec = -1 };
+	struct outbuf ob;
+	struct formatter f = { .ob = &ob, .clock = &clock, .json = true };
+	FILE *tmp = tmpfile();
+	char path[128], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	uint64_t id = 0;
+	struct pl_event ev;
+
+	assert_non_null(tmp);
+	ev = ev_fork(T0, 1, 1 * MS, 0, 0, 0, "init");
+	assert_int_equal(model_apply(&w->m, &ev), 0);
+	for (uint32_t pid = 100; pid < 100 + n; pid++) {
+		snprintf(path, sizeof(path), "/opt/some/rather/long/path/to/a/worker/binary-%u", pid);
+		ev = ev_fork(T0 + pid, pid, pid * MS, 1, 1 * MS, 1, "init");
+		assert_int_equal(model_apply(&w->m, &ev), 0);
+		ev = ev_exec(T0 + pid, pid, pid * MS, 1, pid, path, "worker");
+		assert_int_equal(model_apply(&w->m, &ev), 0);
+	}
+	assert_int_equal(outbuf_init(&ob, fileno(tmp), 4096), 0);
+	assert_int_equal(tree_snapshot_json(&f, &w->m, T0 + 2 * SEC), 0);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	outbuf_free(&ob);
+	rewind(tmp);
+	/* Every part within a shipper's 64 KiB, all of one snapshot, numbered in order. */
+	*lines = 0;
+	while ((len = getline(&line, &cap, tmp)) > 0) {
+		json_error_t err;
+		json_t *o = json_loads(line, 0, &err);
+
+		assert_non_null(o);
+		assert_true(len <= 65536);
+		++*lines;
+		if (!id)
+			id = json_integer_value(json_object_get(o, "snapshot_id"));
+		assert_int_equal(json_integer_value(json_object_get(o, "snapshot_id")), id);
+		assert_int_equal(json_integer_value(json_object_get(o, "part")), *lines);
+		json_decref(o);
+	}
+	free(line);
+	rewind(tmp);
+	return tmp;
+}
+
+/* A big host's snapshot comes in parts; the replay puts them back together. */
+static void test_snapshot_parts(void **state)
+{
+	struct world *w = *state;
+	struct model copy;
+	struct recorder rec2;
+	size_t lines;
+	FILE *tmp = big_snapshot(w, 3000, &lines);
+
+	assert_true(lines > 3);
+	assert_int_equal(fixture_model(&copy, &rec2), 0);
+	w->r.model = &copy;
+	assert_int_equal(replay_run(&w->r, tmp), 0);
+	fclose(tmp);
+	assert_int_equal(copy.table.count, w->m.table.count);
+	assert_non_null(proctable_find(&copy.table, 3099, 3099 * MS));
+	assert_string_equal(proctable_find(&copy.table, 3099, 3099 * MS)->filename,
+			    "/opt/some/rather/long/path/to/a/worker/binary-3099");
+	model_free(&copy);
+}
+
+/* A part lost on the way: the snapshot is not applied, and the replay says so. */
+static void test_snapshot_part_missing(void **state)
+{
+	struct world *w = *state;
+	struct model copy;
+	struct recorder rec2;
+	size_t lines, cap = 0, n = 0;
+	FILE *tmp = big_snapshot(w, 3000, &lines), *cut = tmpfile();
+	char *line = NULL;
+
+	assert_non_null(cut);
+	while (getline(&line, &cap, tmp) > 0)
+		if (++n != 2)
+			fputs(line, cut);
+	fputs("{\"type\":\"fork\",\"time\":\"2026-11-21T05:48:00Z\",\"pid\":7,\"tid\":7,"
+	      "\"ppid\":0,\"comm\":\"x\",\"start_ns\":7,\"thread\":false}\n", cut);
+	free(line);
+	fclose(tmp);
+	rewind(cut);
+	assert_int_equal(fixture_model(&copy, &rec2), 0);
+	w->r.model = &copy;
+	assert_int_equal(replay_run(&w->r, cut), 1);
+	fclose(cut);
+	fflush(w->err);
+	assert_non_null(strstr(w->errors, "lacks part 2 of"));
+	assert_non_null(strstr(w->errors, "it is skipped"));
+	/* Only the fork: the incomplete snapshot seeded nothing. */
+	assert_int_equal(copy.table.count, 1);
+	model_free(&copy);
+}
+
+/* A start line of another boot: the pids before it are other processes. */
+static void test_start_lines(void **state)
+{
+	struct world *w = *state;
+	static const char trace[] =
+		"{\"type\":\"start\",\"time\":\"2026-11-21T05:47:00Z\",\"host\":\"a\","
+		"\"boot_id\":\"11111111-1111-1111-1111-111111111111\",\"kernel\":\"6.1.0\","
+		"\"version\":\"0.1.0\",\"schema\":1}\n"
+		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":7,\"tid\":7,"
+		"\"ppid\":0,\"comm\":\"x\",\"start_ns\":7,\"thread\":false,\"host\":\"a\","
+		"\"boot_id\":\"11111111-1111-1111-1111-111111111111\"}\n"
+		"{\"type\":\"start\",\"time\":\"2026-11-21T05:47:02Z\",\"host\":\"a\","
+		"\"boot_id\":\"11111111-1111-1111-1111-111111111111\",\"kernel\":\"6.1.0\","
+		"\"version\":\"0.1.0\",\"schema\":1}\n";
+	static const char reboot[] =
+		"{\"type\":\"start\",\"time\":\"2026-11-21T05:49:00Z\",\"host\":\"a\","
+		"\"boot_id\":\"22222222-2222-2222-2222-222222222222\",\"kernel\":\"6.1.0\","
+		"\"version\":\"0.1.0\",\"schema\":1}\n";
+	char both[sizeof(trace) + sizeof(reboot)];
+
+	/* A restart on the same boot keeps the model. */
+	assert_int_equal(replay_text(w, trace), 0);
+	assert_int_equal(w->m.table.count, 1);
+	snprintf(both, sizeof(both), "%s%s", trace, reboot);
+	assert_int_equal(replay_text(w, both), 0);
+	assert_int_equal(w->m.table.count, 0);
+	assert_int_equal(replay_text(w, "{\"type\":\"start\",\"time\":\"2026-11-21T05:49:00Z\"}\n"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,8 +613,13 @@ int main(void)
 		T(test_late_joiner),
 		T(test_snapshot_reseeds),
 		T(test_until_stops_early),
+		T(test_until_epoch),
+		T(test_threads_without_exits),
 		T(test_parse_time),
 		T(test_snapshot_round_trip),
+		T(test_snapshot_parts),
+		T(test_snapshot_part_missing),
+		T(test_start_lines),
 		T(test_rename_and_siginfo_read_back),
 #undef T
 	};

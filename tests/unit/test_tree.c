@@ -90,7 +90,7 @@ static void build_host(struct world *w)
 	assert_int_equal(model_seed_add(&w->m, &(struct model_seed){
 		.pid = 3, .ppid = 2, .start_ns = 0, .coarse = true, .from_scan = true,
 		.comm = "kworker\n0", .zombie = true, .exit_ns = T0 - 2 * SEC }), 0);
-	model_seed_end(&w->m);
+	model_seed_end(&w->m, 0);
 	apply(w, ev_fork(T0, 10, 5 * SEC, 1, 0, 1, "sh"));
 	apply(w, ev_thread(T0 + 1, 10, 5 * SEC, 11, 1, "sh"));
 	apply(w, ev_fork(T0 + 2, 20, 6 * SEC, 10, 5 * SEC, 10, "sh"));
@@ -118,7 +118,7 @@ static void test_text_tree(void **state)
 		"|       `-- 22 worker\n"
 		"`-- 30 daemon (orphan of 23, adopted by init)\n"
 		"2 kthreadd\n"
-		"`-- 3 kworker\\x0a0 <zombie 6.000 s since start-up>\n");
+		"`-- 3 kworker\\x0a0 <zombie for more than 6.000 s (age unknown: older than proclife)>\n");
 }
 
 static void test_zombie_table(void **state)

@@ -9,6 +9,7 @@
 #include "proclife.h"
 #include "metrics_server.h"
 #include "model.h"
+#include "outfile.h"
 #include "replay.h"
 
 #define DEFAULT_RINGBUF (8 << 20)
@@ -29,7 +30,12 @@ static const char usage[] =
 "\n"
 "Output:\n"
 "  -j, --json               print JSON lines (docs/schema.md) instead of text\n"
-"  -o, --output FILE        write to FILE instead of standard output\n"
+"  -o, --output FILE        append to FILE instead of writing to standard output;\n"
+"                           SIGHUP reopens it (logrotate's create mode)\n"
+"      --rotate-size SIZE   -o: rotate FILE once it holds SIZE bytes (such as 100M),\n"
+"                           between lines: FILE -> FILE.1 -> ... -> FILE.N\n"
+"      --rotate-keep N      --rotate-size: keep N rotated files (default 5, at most 1000)\n"
+"      --host-fields        --json: add host and boot_id to every line, for fleets\n"
 "  -T, --threads            also print the exit and renames of each thread, not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
 "      --metrics [ADDR:]PORT\n"
@@ -79,6 +85,7 @@ static const char usage[] =
 "\n"
 "SIGINT or SIGTERM stops tracing; everything captured is printed, then a\n"
 "summary on standard error. SIGUSR1 prints the current tree into the stream.\n"
+"SIGHUP reopens -o FILE (without -o it stops, as a closed terminal should).\n"
 "Exit status: 0 success, 1 failure (or a replay with unusable lines), 2 bad\n"
 "usage, 3 leaked zombies remain (zombies --check).\n";
 
@@ -236,6 +243,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 'W':
 		if (replay_parse_time(arg, &o->at_ns))
 			return bad("time", arg, "expected RFC 3339, such as 2026-11-21T05:47:00Z");
+		o->at_given = true;
 		return 0;
 	case 'b':
 		size = cli_parse_size(arg);
@@ -255,6 +263,20 @@ static int parse_option(struct options *o, int c, const char *arg)
 		return 0;
 	case 'B':
 		o->btf_path = arg;
+		return 0;
+	case 'R':
+		size = cli_parse_size(arg);
+		if (size < 4096)
+			return bad("rotate size", arg, "expected a size of at least 4096 bytes, such as 100M");
+		o->rotate_size = size;
+		return 0;
+	case 'K':
+		if (parse_uint("rotate keep", arg, 1, OUTFILE_ROTATE_KEEP_MAX, &v))
+			return -1;
+		o->rotate_keep = v;
+		return 0;
+	case 'H':
+		o->host_fields = true;
 		return 0;
 	case 'p':
 		if (parse_uint("pid", arg, 1, 0x7fffffff, &v))
@@ -347,7 +369,7 @@ static int check_combination(const struct options *o)
 {
 	if (only_for("--snapshot", o->snapshot_ns, CMD_TRACE, o) ||
 	    only_for("--check", o->check, CMD_ZOMBIES, o) ||
-	    only_for("--at", o->at_ns, CMD_REPLAY, o) ||
+	    only_for("--at", o->at_given, CMD_REPLAY, o) ||
 	    only_for("--zombies", o->zombies_view, CMD_REPLAY, o))
 		return -1;
 	if (only_for("--events", o->events_given, CMD_TRACE, o))
@@ -367,6 +389,18 @@ static int check_combination(const struct options *o)
 	}
 	if (o->snapshot_ns && !o->json) {
 		fprintf(stderr, "proclife: --snapshot needs --json\n");
+		return -1;
+	}
+	if (o->host_fields && !o->json) {
+		fprintf(stderr, "proclife: --host-fields needs --json\n");
+		return -1;
+	}
+	if (o->rotate_size && !o->output) {
+		fprintf(stderr, "proclife: --rotate-size needs --output FILE\n");
+		return -1;
+	}
+	if (o->rotate_keep && !o->rotate_size) {
+		fprintf(stderr, "proclife: --rotate-keep needs --rotate-size\n");
 		return -1;
 	}
 	return 0;
@@ -400,6 +434,9 @@ enum cli_result cli_parse(struct options *o, int argc, char **argv)
 		{ "check", no_argument, NULL, 'C' },
 		{ "zombies", no_argument, NULL, 'Z' },
 		{ "at", required_argument, NULL, 'W' },
+		{ "rotate-size", required_argument, NULL, 'R' },
+		{ "rotate-keep", required_argument, NULL, 'K' },
+		{ "host-fields", no_argument, NULL, 'H' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "uid", required_argument, NULL, 'u' },

@@ -27,6 +27,9 @@ struct options {
 	bool check;		/* zombies: exit 3 when leaked zombies remain */
 	bool zombies_view;	/* replay: print the zombies, not the tree */
 	const char *output;	/* NULL: standard output */
+	uint64_t rotate_size;	/* -o: rotate at this size; 0: never */
+	unsigned int rotate_keep;	/* rotated files kept */
+	bool host_fields;	/* --json: host and boot_id on every line */
 	const char *btf_path;
 	const char *replay_path;	/* "-": standard input */
 	const char *metrics_addr;	/* serve /metrics there; NULL: no server */
@@ -36,7 +39,8 @@ struct options {
 	unsigned int max_args;
 	int64_t zombie_age_ns;
 	int64_t snapshot_ns;	/* 0: no periodic snapshot */
-	uint64_t at_ns;		/* replay: ns since the epoch; 0: the end */
+	bool at_given;		/* replay: --at was given (the epoch itself is a valid time) */
+	uint64_t at_ns;		/* replay: with at_given, ns since the epoch */
 	uint32_t events;	/* EVENT_* and 1 << type: what trace prints */
 	bool events_given;	/* -e */
 	/* Filters; all must match. */

@@ -9,10 +9,12 @@
 #include "event.h"
 #include "filter.h"
 #include "format.h"
+#include "hostid.h"
 #include "live.h"
 #include "metrics_server.h"
 #include "model.h"
 #include "outbuf.h"
+#include "outfile.h"
 #include "procscan.h"
 #include "report.h"
 #include "tracer.h"
@@ -31,6 +33,7 @@ struct live {
 	const struct options *opts;
 	struct outbuf out;
 	struct wallclock clock;
+	struct host_id host;
 	struct formatter fmt;
 	struct tracer *tracer;
 	struct model model;
@@ -53,6 +56,7 @@ struct live {
 /* Set by signal handlers, read by the loop: the only state a handler may share. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t dump_requested;
+static volatile sig_atomic_t reopen_requested;
 
 static void on_stop(int sig)
 {
@@ -66,15 +70,27 @@ static void on_dump(int sig)
 	dump_requested = 1;
 }
 
-static int install_handlers(void)
+static void on_reopen(int sig)
 {
-	struct sigaction stop = { .sa_handler = on_stop }, dump = { .sa_handler = on_dump };
+	(void)sig;
+	reopen_requested = 1;
+}
+
+static int install_handlers(const struct options *o)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, dump = { .sa_handler = on_dump },
+			 reopen = { .sa_handler = on_reopen };
 
 	sigemptyset(&stop.sa_mask);
 	sigemptyset(&dump.sa_mask);
-	/* No SA_RESTART: the poll must return so the loop sees the request. */
+	sigemptyset(&reopen.sa_mask);
+	/*
+	 * No SA_RESTART: the poll must return so the loop sees the request.
+	 * SIGHUP reopens an output file (logrotate's create mode); without one
+	 * it is a closed terminal, and stops.
+	 */
 	if (sigaction(SIGINT, &stop, NULL) || sigaction(SIGTERM, &stop, NULL) ||
-	    sigaction(SIGUSR1, &dump, NULL))
+	    sigaction(SIGUSR1, &dump, NULL) || sigaction(SIGHUP, o->output ? &reopen : &stop, NULL))
 		return -errno;
 	/* A closed output pipe shows up as EPIPE from write(). */
 	signal(SIGPIPE, SIG_IGN);
@@ -107,15 +123,9 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 static bool still_zombie(void *ctx, const struct proc *p)
 {
 	const struct live *l = ctx;
-	uint64_t ticks;
-	char state;
-	int err = procscan_state(PROC_ROOT, p->pid, &state, &ticks);
 
-	if (err == -ENOENT)
-		return false;
-	if (err)
-		return true;
-	return state == 'Z' && ticks == p->start_ns / l->model.table.tick_ns;
+	/* A read error keeps what the events said. */
+	return procscan_zombie(PROC_ROOT, p->pid, p->start_ns / l->model.table.tick_ns) != 0;
 }
 
 static void print_event(struct live *l, const struct pl_event *ev);
@@ -175,7 +185,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (ev.type == PL_EV_REAP)
 		print_event(l, &ev);
-	return outbuf_error(&l->out) ? -EPIPE : 0;
+	return -outbuf_error(&l->out);
 }
 
 /* Under a filter, the kernel says which of the processes read are inside it. */
@@ -221,7 +231,7 @@ static int check_lost(struct live *l, uint64_t now)
 	return 0;
 }
 
-/* The text tree, or in JSON a snapshot line. */
+/* The text tree, or in JSON a snapshot line: only zombies /proc still has. */
 static int dump_tree(struct live *l, uint64_t now)
 {
 	/* A model that events do not follow (trace -e signal) is only as new as /proc. */
@@ -229,24 +239,31 @@ static int dump_tree(struct live *l, uint64_t now)
 
 	if (err)
 		return err;
+	model_confirm_zombies(&l->model, now);
 	err = tree_print(&l->fmt, &l->model, now);
-
 	if (err)
 		fprintf(stderr, "proclife: cannot print the tree: %s\n", strerror(-err));
 	return err;
 }
 
-/* 0 to go on, 1 when the reader went away, -errno on failure. */
+/*
+ * 0 to go on, 1 when the reader went away, -errno on failure (the output
+ * reported it, naming the file).
+ */
 static int flush_output(struct live *l)
 {
 	int err = outbuf_flush(&l->out);
 
-	if (err == -EPIPE)
-		return 1;
-	if (err)
-		fprintf(stderr, "proclife: cannot write %s: %s\n",
-			l->opts->output ? l->opts->output : "to standard output", strerror(-err));
-	return err;
+	return err == -EPIPE ? 1 : err;
+}
+
+/* Everything so far goes to the old file; the next line begins the new one. */
+static int reopen_output(struct live *l)
+{
+	int err = flush_output(l);
+
+	reopen_requested = 0;
+	return err ? err : outfile_reopen(l->out.file);
 }
 
 /* What is due after each poll: zombie ages, losses, snapshots, a requested dump. */
@@ -267,8 +284,13 @@ static int housekeeping(struct live *l)
 	}
 	if (!err && l->metrics) {
 		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
+		l->stats.write_errors = l->out.file->write_errors;
+		l->stats.output_files = l->out.file->rotations;
+		l->stats.clock_steps = l->clock.steps;
 		metrics_server_run(l->metrics);
 	}
+	if (!err && reopen_requested)
+		return reopen_output(l);
 	return err ? err : flush_output(l);
 }
 
@@ -276,6 +298,7 @@ static int poll_once(struct live *l, int timeout_ms)
 {
 	int err = 0;
 
+	wallclock_follow(&l->clock);
 	/* A scrape wakes the loop as records do; it is answered after they are applied. */
 	if (l->metrics) {
 		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
@@ -286,11 +309,10 @@ static int poll_once(struct live *l, int timeout_ms)
 		timeout_ms = 0;
 	}
 	err = tracer_poll(l->tracer, timeout_ms);
-
 	if (l->err)
 		return l->err;
-	if (err == -EPIPE)
-		return 1;
+	if (outbuf_error(&l->out))
+		return flush_output(l);
 	if (err < 0 && err != -EINTR) {
 		fprintf(stderr, "proclife: cannot read the ring buffer: %s\n", strerror(-err));
 		return err;
@@ -340,6 +362,10 @@ static void print_summary(const struct live *l)
 	if (l->stats.malformed)
 		fprintf(stderr, "proclife: %llu malformed records were dropped\n",
 			(unsigned long long)l->stats.malformed);
+	if (l->out.file->write_errors)
+		fprintf(stderr, "proclife: %llu write error%s on %s; what was written before is kept\n",
+			(unsigned long long)l->out.file->write_errors,
+			l->out.file->write_errors == 1 ? "" : "s", outfile_name(l->out.file));
 }
 
 /*
@@ -398,7 +424,7 @@ static int start(struct live *l)
 			return err;
 	}
 	l->fmt.places = &l->model.places;
-	err = install_handlers();
+	err = install_handlers(o);
 	if (err) {
 		fprintf(stderr, "proclife: cannot install signal handlers: %s\n", strerror(-err));
 		return err;
@@ -418,8 +444,6 @@ static int start(struct live *l)
 	l->last_resync_ns = boottime_now_ns();
 	if (o->command != CMD_TREE || o->duration)
 		fprintf(stderr, "proclife: Tracing process events. Ctrl-C to end.\n");
-	if (o->command == CMD_TRACE)
-		format_begin(&l->fmt);
 	if (o->snapshot_ns) {
 		l->next_snapshot_ns = l->last_resync_ns + o->snapshot_ns;
 		err = dump_tree(l, l->last_resync_ns);
@@ -435,12 +459,52 @@ static int finish(struct live *l, int *status)
 	if (l->opts->command == CMD_TREE) {
 		model_tick(&l->model, now);
 		err = dump_tree(l, now);
-		if (!err)
-			err = flush_output(l);
 	}
-	if (l->opts->command == CMD_ZOMBIES && l->opts->check && model_leaked(&l->model))
-		*status = EXIT_LEAKED_ZOMBIES;
-	return err;
+	if (l->opts->command == CMD_ZOMBIES && l->opts->check) {
+		model_confirm_zombies(&l->model, now);
+		if (model_leaked(&l->model))
+			*status = EXIT_LEAKED_ZOMBIES;
+	}
+	/* Reaps known but whose events have not come: said now or never. */
+	model_flush_reaped(&l->model, now);
+	return err ? err : flush_output(l);
+}
+
+/* Each output file begins with this: the column titles, or the start line. */
+static void write_header(void *ctx, struct outbuf *into)
+{
+	const struct live *l = ctx;
+	struct formatter f = l->fmt;
+
+	f.ob = into;
+	format_begin(&f);
+}
+
+/* A stream's files begin with a header; a tree is one answer and has none. */
+static bool has_header(const struct options *o)
+{
+	return o->command == CMD_TRACE || (o->command == CMD_ZOMBIES && o->json);
+}
+
+static int open_output(struct live *l)
+{
+	const struct options *o = l->opts;
+	struct outfile_config cfg = {
+		.path = o->output,
+		.rotate_size = o->rotate_size,
+		.rotate_keep = o->rotate_keep ? o->rotate_keep : OUTFILE_ROTATE_KEEP_DEFAULT,
+		.header = has_header(o) ? write_header : NULL,
+		.ctx = l,
+	};
+
+	wallclock_init(&l->clock);
+	if (o->json && host_id_read(&l->host, HOSTID_BOOT_ID))
+		return -EIO;
+	l->fmt = (struct formatter){
+		.ob = &l->out, .clock = &l->clock, .max_args = o->max_args, .json = o->json,
+		.host = o->json ? &l->host : NULL, .host_fields = o->host_fields,
+	};
+	return outbuf_open_file(&l->out, &cfg, OUTBUF_SIZE);
 }
 
 int live_run(const struct options *o)
@@ -448,13 +512,11 @@ int live_run(const struct options *o)
 	struct live l = { .opts = o, .cgroupfs = { .root_fd = -1 } };
 	int err, status = 0;
 
-	stop_requested = dump_requested = 0;
-	if (outbuf_open(&l.out, o->output, OUTBUF_SIZE))
+	stop_requested = dump_requested = reopen_requested = 0;
+	if (open_output(&l)) {
+		host_id_free(&l.host);
 		return EXIT_FAILURE_RUN;
-	wallclock_init(&l.clock);
-	l.fmt = (struct formatter){
-		.ob = &l.out, .clock = &l.clock, .max_args = o->max_args, .json = o->json,
-	};
+	}
 	err = start(&l);
 	if (!err && o->command == CMD_TREE && !o->duration)
 		err = poll_once(&l, 0);
@@ -476,6 +538,7 @@ int live_run(const struct options *o)
 	cgroupfs_close(&l.cgroupfs);
 	if (outbuf_close(&l.out) && !err)
 		err = -EIO;
+	host_id_free(&l.host);
 	if (l.bad_filter)
 		return EXIT_USAGE;
 	return err ? EXIT_FAILURE_RUN : status;

@@ -27,11 +27,9 @@ static int show(const struct options *o, const struct replay *r)
 				tree_print(&fmt, r->model, r->now_ns);
 	if (err)
 		fprintf(stderr, "proclife: cannot print: %s\n", strerror(-err));
-	if (!err && outbuf_flush(&out) && outbuf_error(&out) != EPIPE) {
+	/* The output reported its own failure; a closed pipe is none. */
+	if (!err && outbuf_flush(&out) && outbuf_error(&out) != EPIPE)
 		err = -outbuf_error(&out);
-		fprintf(stderr, "proclife: cannot write %s: %s\n",
-			o->output ? o->output : "to standard output", strerror(-err));
-	}
 	if (outbuf_close(&out) && !err)
 		err = -EIO;
 	return err;
@@ -41,9 +39,15 @@ int replay_command(const struct options *o)
 {
 	bool from_stdin = !strcmp(o->replay_path, "-");
 	const char *name = from_stdin ? "standard input" : o->replay_path;
-	struct model_opts mo = { .zombie_age_ns = o->zombie_age_ns, .clk_tck = sysconf(_SC_CLK_TCK) };
+	struct model_opts mo = {
+		.zombie_age_ns = o->zombie_age_ns, .clk_tck = sysconf(_SC_CLK_TCK),
+		.thread_exits_optional = true,
+	};
 	struct model model;
-	struct replay r = { .model = &model, .name = name, .err = stderr, .until_ns = o->at_ns };
+	struct replay r = {
+		.model = &model, .name = name, .err = stderr,
+		.until_given = o->at_given, .until_ns = o->at_ns,
+	};
 	FILE *in = from_stdin ? stdin : fopen(o->replay_path, "r");
 	int ret, err;
 

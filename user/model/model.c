@@ -10,6 +10,7 @@ int model_init(struct model *m, const struct model_opts *o)
 
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
+		.count_thread_forks = !o->thread_exits_optional,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
@@ -26,7 +27,7 @@ void model_free(struct model *m)
 {
 	proctable_free(&m->table);
 	places_free(&m->places);
-	m->zhead = m->ztail = m->rhead = m->rtail = NULL;
+	m->zhead = m->ztail = m->chead = m->ctail = m->rhead = m->rtail = NULL;
 }
 
 /* Whether p is one of its parent's unreaped children worth counting. */
@@ -45,14 +46,30 @@ static void set_parent(struct proc *p, uint32_t ppid, struct proc *parent)
 	p->ppid = ppid;
 }
 
-/*
- * A process is on at most one of the model's two lists, through the same
- * links: unreported zombies, or (PROC_REAPED) reaped ones awaiting their event.
- */
-static void list_unlink(struct proc **head, struct proc **tail, struct proc *p)
+static void list_ends(struct model *m, enum model_list which, struct proc ***head,
+		      struct proc ***tail)
 {
-	if (!p->zprev && *head != p)
+	switch (which) {
+	case MODEL_LIST_UNREPORTED:
+		*head = &m->zhead, *tail = &m->ztail;
+		break;
+	case MODEL_LIST_CONFIRM:
+		*head = &m->chead, *tail = &m->ctail;
+		break;
+	default:
+		*head = &m->rhead, *tail = &m->rtail;
+		break;
+	}
+}
+
+/* A process is on at most one of the model's lists, through the same links. */
+static void unlink_proc(struct model *m, struct proc *p)
+{
+	struct proc **head, **tail;
+
+	if (p->list == MODEL_LIST_NONE)
 		return;
+	list_ends(m, p->list, &head, &tail);
 	if (p->zprev)
 		p->zprev->znext = p->znext;
 	else
@@ -62,14 +79,23 @@ static void list_unlink(struct proc **head, struct proc **tail, struct proc *p)
 	else
 		*tail = p->zprev;
 	p->znext = p->zprev = NULL;
+	p->list = MODEL_LIST_NONE;
 }
 
-static void unlink_proc(struct model *m, struct proc *p)
+static void list_append(struct model *m, enum model_list which, struct proc *p)
 {
-	if (p->flags & PROC_REAPED)
-		list_unlink(&m->rhead, &m->rtail, p);
+	struct proc **head, **tail;
+
+	unlink_proc(m, p);
+	list_ends(m, which, &head, &tail);
+	p->list = which;
+	p->znext = NULL;
+	p->zprev = *tail;
+	if (*tail)
+		(*tail)->znext = p;
 	else
-		list_unlink(&m->zhead, &m->ztail, p);
+		*head = p;
+	*tail = p;
 }
 
 /* Exits arrive nearly in time order, so the walk from the tail is short. */
@@ -79,6 +105,7 @@ static void zlist_insert(struct model *m, struct proc *p)
 
 	while (after && after->exit_ns > p->exit_ns)
 		after = after->zprev;
+	p->list = MODEL_LIST_UNREPORTED;
 	p->zprev = after;
 	p->znext = after ? after->znext : m->zhead;
 	if (p->znext)
@@ -100,8 +127,12 @@ static void make_zombie(struct model *m, struct proc *p, uint64_t exit_ns, bool 
 		p->flags |= PROC_AUTOREAP;
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies++;
-	if (counts_as_zombie(p) && !(p->flags & PROC_REPORTED))
+	if (counts_as_zombie(p) && !(p->flags & PROC_REPORTED)) {
 		zlist_insert(m, p);
+	} else {
+		p->confirmed_ns = exit_ns;
+		list_append(m, MODEL_LIST_CONFIRM, p);
+	}
 }
 
 static void make_alive(struct model *m, struct proc *p)
@@ -118,16 +149,9 @@ static void mark_reaped(struct model *m, struct proc *p, uint64_t now_ns)
 {
 	if (counts_as_zombie(p) && p->parent)
 		p->parent->nzombies--;
-	unlink_proc(m, p);
 	p->flags |= PROC_REAPED;
 	p->reaped_ns = now_ns;
-	p->znext = NULL;
-	p->zprev = m->rtail;
-	if (m->rtail)
-		m->rtail->znext = p;
-	else
-		m->rhead = p;
-	m->rtail = p;
+	list_append(m, MODEL_LIST_REAPED, p);
 }
 
 static void forget(struct model *m, struct proc *p)
@@ -195,11 +219,21 @@ static void set_place(struct proc *p, const struct pl_event *ev)
 	p->ns_pid = ev->ns_pid;
 }
 
-/* Every event names the real parent: it corrects what lost events left stale. */
+/*
+ * Every event names the real parent: it corrects what lost events left
+ * stale. But a child's event can race its parent's exit and name the parent
+ * the kernel is taking it from; a process that has exited has no children.
+ */
 static void sync_parent(struct model *m, struct proc *p, uint32_t ppid)
 {
-	if (p->ppid != ppid)
-		set_parent(p, ppid, proctable_find_pid(&m->table, ppid));
+	struct proc *parent;
+
+	if (p->ppid == ppid)
+		return;
+	parent = proctable_find_pid(&m->table, ppid);
+	if (parent && parent->state == PROC_ZOMBIE)
+		return;
+	set_parent(p, ppid, parent);
 }
 
 /* The scan read p at seen_ns: a count change stamped earlier is already in it. */
@@ -245,7 +279,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 	if (!p)
 		return -ENOMEM;
 	mark_filter(p, ev);
-	if (newer_than_scan(p, ev))
+	if (m->count_thread_forks && newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
 }
@@ -333,6 +367,7 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	set_place(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
+		m->count_thread_forks = true;
 		if (newer_than_scan(p, ev) && p->nthreads > 1)
 			p->nthreads--;
 		return 0;
@@ -416,6 +451,7 @@ static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
 	struct pl_event ev = {
 		.type = PL_EV_REAP, .ts_ns = now_ns, .start_ns = p->start_ns,
 		.pid = p->pid, .tid = p->pid, .ppid = p->ppid,
+		.context = p->flags & PROC_OUTSIDE,
 		.reap = { .zombie_ns = -1, .leaked = p->flags & PROC_REPORTED, .inferred = true },
 	};
 
@@ -424,6 +460,27 @@ static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
 	forget(m, p);
 	if (m->sink.inferred_reap)
 		m->sink.inferred_reap(m->sink.ctx, &ev);
+}
+
+static bool gone_from_proc(struct model *m, const struct proc *p)
+{
+	return m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p);
+}
+
+/* Zombies with no deadline left: a few, least recently confirmed first. */
+static void confirm_old_zombies(struct model *m, uint64_t now_ns)
+{
+	struct proc *p;
+
+	for (int n = 0; n < MODEL_CONFIRM_BATCH && (p = m->chead) &&
+			(int64_t)(now_ns - p->confirmed_ns) >= MODEL_CONFIRM_INTERVAL_NS; n++) {
+		if (gone_from_proc(m, p)) {
+			mark_reaped(m, p, now_ns);
+		} else {
+			p->confirmed_ns = now_ns;
+			list_append(m, MODEL_LIST_CONFIRM, p);
+		}
+	}
 }
 
 void model_tick(struct model *m, uint64_t now_ns)
@@ -438,22 +495,45 @@ void model_tick(struct model *m, uint64_t now_ns)
 			.age_ns = (int64_t)(now_ns - p->exit_ns),
 		};
 
-		if (m->sink.still_zombie && !m->sink.still_zombie(m->sink.ctx, p)) {
+		if (gone_from_proc(m, p)) {
 			mark_reaped(m, p, now_ns);
 			continue;
 		}
 		/* Followed for the filter's sake only: never reported. */
 		if (outside(p) && (!p->parent || outside(p->parent))) {
-			unlink_proc(m, p);
+			p->confirmed_ns = now_ns;
+			list_append(m, MODEL_LIST_CONFIRM, p);
 			continue;
 		}
-		unlink_proc(m, p);
 		p->flags |= PROC_REPORTED;
+		p->confirmed_ns = now_ns;
+		list_append(m, MODEL_LIST_CONFIRM, p);
 		if (m->sink.zombie)
 			m->sink.zombie(m->sink.ctx, &z);
 	}
+	if (m->sink.still_zombie)
+		confirm_old_zombies(m, now_ns);
 	while ((p = m->rhead) && (int64_t)(now_ns - p->reaped_ns) >= MODEL_REAP_GRACE_NS)
 		infer_reap(m, p, now_ns);
+}
+
+void model_confirm_zombies(struct model *m, uint64_t now_ns)
+{
+	struct proctable_iter it;
+	struct proc *p;
+
+	if (!m->sink.still_zombie)
+		return;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it)))
+		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_REAPED) && gone_from_proc(m, p))
+			mark_reaped(m, p, now_ns);
+}
+
+void model_flush_reaped(struct model *m, uint64_t now_ns)
+{
+	while (m->rhead)
+		infer_reap(m, m->rhead, now_ns);
 }
 
 size_t model_leaked(const struct model *m)
@@ -464,7 +544,7 @@ size_t model_leaked(const struct model *m)
 
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		n += p->state == PROC_ZOMBIE && (p->flags & PROC_REPORTED);
+		n += p->state == PROC_ZOMBIE && (p->flags & (PROC_REPORTED | PROC_REAPED)) == PROC_REPORTED;
 	return n;
 }
 
@@ -492,6 +572,12 @@ static struct proc *find_seeded(struct model *m, const struct model_seed *s)
 int model_seed_add(struct model *m, const struct model_seed *s)
 {
 	struct proc *p = find_seeded(m, s);
+	/* A scan sees a zombie, not when it exited: what the model knew stays. */
+	bool keep_exit = p && p->state == PROC_ZOMBIE && s->zombie && !s->exit_seen;
+	uint64_t exit_ns = keep_exit ? p->exit_ns : s->exit_ns;
+	bool exit_seen = keep_exit ? p->flags & PROC_EXIT_SEEN : s->exit_seen;
+	bool autoreap = keep_exit ? p->flags & PROC_AUTOREAP : s->autoreap;
+	int status = keep_exit && exit_seen ? p->status : s->status;
 
 	if (!p) {
 		p = proctable_add(&m->table, s->pid, s->start_ns);
@@ -524,23 +610,24 @@ int model_seed_add(struct model *m, const struct model_seed *s)
 		make_alive(m, p);
 	p->nthreads = s->nthreads ? s->nthreads : 1;
 	if (s->zombie) {
-		p->status = s->status;
-		if (s->exit_seen)
+		p->status = status;
+		if (exit_seen)
 			p->flags |= PROC_EXIT_SEEN;
-		make_zombie(m, p, s->exit_ns, s->autoreap);
+		make_zombie(m, p, exit_ns, autoreap);
 	}
 	return 0;
 }
 
-void model_seed_end(struct model *m)
+void model_seed_end(struct model *m, uint64_t now_ns)
 {
 	struct proctable_iter it;
 	struct proc *p;
 
+	/* Gone while the model was not looking: reaped, and it says so. */
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
 		if (!(p->flags & PROC_SEEDED))
-			forget(m, p);
+			infer_reap(m, p, now_ns);
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it))) {
 		p->flags &= ~PROC_SEEDED;

@@ -47,9 +47,10 @@ struct model_sink {
 	void (*zombie)(void *ctx, const struct model_zombie *z);
 	void (*orphan)(void *ctx, const struct model_orphan *o);
 	/*
-	 * Asked before a zombie is reported: the reap event is the task's free,
-	 * an RCU grace period after the wait, which a loaded host can stretch.
-	 * false: it is gone already. NULL trusts the events.
+	 * Asked before a zombie is reported, shown or counted, and now and then
+	 * about old ones: the reap event is the task's free, an RCU grace period
+	 * after the wait (a loaded host stretches it), and some frees are never
+	 * traced. false: it is gone already. NULL trusts the events.
 	 */
 	bool (*still_zombie)(void *ctx, const struct proc *p);
 	/* A reap the model inferred because the kernel's event never came. */
@@ -61,6 +62,12 @@ struct model_opts {
 	int64_t zombie_age_ns;	/* a zombie older than this is leaked */
 	long clk_tck;		/* sysconf(_SC_CLK_TCK): the unit of /proc start times */
 	struct model_sink sink;	/* either callback may be NULL */
+	/*
+	 * The events may lack threads' exits (a trace recorded without
+	 * --threads): thread forks are then not counted until a thread's exit
+	 * shows the events have them, so counts never only grow.
+	 */
+	bool thread_exits_optional;
 	const struct cgroup_lookup *cgroups;	/* NULL: cgroup paths only from seeds and traces */
 };
 
@@ -71,12 +78,31 @@ struct model_opts {
  */
 #define MODEL_REAP_GRACE_NS (10 * 1000000000LL)
 
+/*
+ * Zombies past their report, and those of auto-reaping parents, have no
+ * deadline left; a free the kernel does not trace would keep them forever.
+ * model_tick asks /proc about the least recently confirmed of them, at most
+ * MODEL_CONFIRM_BATCH per call and each at most once per interval.
+ */
+#define MODEL_CONFIRM_INTERVAL_NS (1000000000LL)
+#define MODEL_CONFIRM_BATCH 16
+
+/* The list a process is on (struct proc's list): at most one. */
+enum model_list {
+	MODEL_LIST_NONE,
+	MODEL_LIST_UNREPORTED,	/* zhead: zombies waiting for the threshold */
+	MODEL_LIST_CONFIRM,	/* chead: other zombies, to be confirmed now and then */
+	MODEL_LIST_REAPED,	/* rhead: PROC_REAPED, awaiting their reap event */
+};
+
 struct model {
 	struct proctable table;
 	struct places places;
 	struct proc *zhead, *ztail;	/* unreported zombies, oldest first */
+	struct proc *chead, *ctail;	/* other zombies, least recently confirmed first */
 	struct proc *rhead, *rtail;	/* PROC_REAPED, awaiting their reap event, oldest first */
 	uint64_t inferred_reaps;
+	bool count_thread_forks;	/* thread exits are in the events */
 	int64_t zombie_age_ns;
 	long clk_tck;
 	struct model_sink sink;
@@ -109,8 +135,21 @@ int model_apply(struct model *m, struct pl_event *ev);
  */
 void model_filter(struct model *m, const struct pl_seed *inside, size_t n);
 
-/* Reports zombies that have become older than the threshold by now_ns. */
+/*
+ * Reports zombies that have become older than the threshold by now_ns,
+ * confirms a few older zombies (MODEL_CONFIRM_BATCH), and infers the reaps
+ * whose events did not come within MODEL_REAP_GRACE_NS.
+ */
 void model_tick(struct model *m, uint64_t now_ns);
+
+/*
+ * Asks the sink's still_zombie about every zombie, before the model is shown
+ * or its zombies counted: one that is gone counts as reaped from now_ns.
+ */
+void model_confirm_zombies(struct model *m, uint64_t now_ns);
+
+/* At the end: every process known to be reaped gets its (inferred) reap now. */
+void model_flush_reaped(struct model *m, uint64_t now_ns);
 
 /* Zombies reported as leaked and still not reaped. */
 size_t model_leaked(const struct model *m);
@@ -139,11 +178,14 @@ struct model_seed {
 
 /*
  * Seeding replaces the table's view with the seed's: processes absent from
- * the seed are dropped, the others updated (keeping whether a zombie was
- * already reported), parents linked at the end.
+ * the seed are dropped, each with an inferred reap; the others are updated,
+ * keeping whether a zombie was already reported and, when the seed does not
+ * know them (a /proc scan), its exit time and status. Parents are linked at
+ * the end.
  */
 void model_seed_begin(struct model *m);
 int model_seed_add(struct model *m, const struct model_seed *s);
-void model_seed_end(struct model *m);
+/* now_ns: when the seed was taken, the time of the reaps it infers. */
+void model_seed_end(struct model *m, uint64_t now_ns);
 
 #endif

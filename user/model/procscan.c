@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,17 @@ static int read_stat(int dirfd, const char *pid, struct stat_fields *f)
 	return parse_stat(buf, f);
 }
 
-int procscan_state(const char *root, uint32_t pid, char *state, uint64_t *start_ticks)
+/*
+ * A leader that called pthread_exit shows state Z while its other threads
+ * run; num_threads still counts it. The process is a zombie only when its
+ * leader is the last task of the group.
+ */
+static bool group_dead(const struct stat_fields *f)
+{
+	return f->state == 'Z' && f->nthreads <= 1;
+}
+
+int procscan_zombie(const char *root, uint32_t pid, uint64_t start_ticks)
 {
 	struct stat_fields f;
 	char name[16];
@@ -123,11 +134,11 @@ int procscan_state(const char *root, uint32_t pid, char *state, uint64_t *start_
 	snprintf(name, sizeof(name), "%u", pid);
 	err = read_stat(dirfd, name, &f);
 	close(dirfd);
+	if (err == -ENOENT)
+		return 0;
 	if (err)
 		return err;
-	*state = f.state;
-	*start_ticks = f.starttime;
-	return 0;
+	return f.starttime == start_ticks && group_dead(&f);
 }
 
 /* The program's path; empty for kernel threads, zombies and when not permitted. */
@@ -239,8 +250,9 @@ static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 		.from_scan = true,
 		.comm = f.comm,
 		.filename = exe,
-		.nthreads = f.nthreads,
-		.zombie = f.state == 'Z',
+		/* A dead leader is no live thread. */
+		.nthreads = f.state == 'Z' && f.nthreads > 1 ? f.nthreads - 1 : f.nthreads,
+		.zombie = group_dead(&f),
 		/* Its real exit time is unknown: its age counts from now. */
 		.exit_ns = seen_ns,
 		.status = f.exit_code,
@@ -276,7 +288,7 @@ int procscan_run(struct model *m, const char *root, struct procscan_stats *st)
 		if (parse_pid(de->d_name, &pid))
 			err = scan_one(m, dirfd(dir), de->d_name, pid, st);
 	}
-	model_seed_end(m);
+	model_seed_end(m, boottime_now_ns());
 	closedir(dir);
 	return err;
 }

@@ -20,7 +20,11 @@ struct procscan_stats {
  */
 int procscan_run(struct model *m, const char *root, struct procscan_stats *st);
 
-/* One process's state letter and start time (clock ticks); -ENOENT when gone. */
-int procscan_state(const char *root, uint32_t pid, char *state, uint64_t *start_ticks);
+/*
+ * Whether the process with this pid and start time (clock ticks) is still a
+ * zombie, its whole thread group dead: 1 yes, 0 no (gone, or alive), -errno
+ * when /proc could not say.
+ */
+int procscan_zombie(const char *root, uint32_t pid, uint64_t start_ticks);
 
 #endif

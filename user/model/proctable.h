@@ -37,11 +37,14 @@ struct proc {
 	struct proc *hnext;			/* hash chain, or the pool's free list */
 	struct proc *parent, *child;		/* child: first of the children */
 	struct proc *sib_next, *sib_prev;
-	struct proc *znext, *zprev;		/* the model's list of unreported zombies */
+	struct proc *znext, *zprev;		/* the one model list it is on (list) */
 	uint64_t start_ns;
 	uint64_t exit_ns;	/* zombie since (CLOCK_BOOTTIME, or the replay's clock) */
 	uint64_t seen_ns;	/* when the /proc scan read it: older events are already in it */
-	uint64_t reaped_ns;	/* PROC_REAPED: when the model learnt it was reaped */
+	union {
+		uint64_t reaped_ns;	/* PROC_REAPED: when the model learnt it was reaped */
+		uint64_t confirmed_ns;	/* a zombie past its report: when /proc last showed it */
+	};
 	uint32_t pid;
 	uint32_t ppid;		/* kept when the parent is not in the table */
 	uint32_t ptid;		/* the parent thread that forked it; 0 unknown */
@@ -53,6 +56,7 @@ struct proc {
 	int32_t status;		/* wait status once exited */
 	uint8_t state;		/* enum proc_state */
 	uint8_t orphan_rule;	/* enum pl_reaper_rule */
+	uint8_t list;		/* which model list holds it: the model's own numbering */
 	uint16_t flags;		/* enum proc_flag */
 	char comm[PL_COMM_LEN + 1];
 	char filename[PROC_FILENAME_LEN];

@@ -467,34 +467,123 @@ static int read_seed(json_t *o, uint64_t now_ns, struct places *places, struct m
 
 /*
  * All or nothing: a snapshot with one bad process does not replace the
- * model. An enum line_result, or -ENOMEM.
+ * model. procs are the "procs" arrays of its parts. An enum line_result,
+ * or -ENOMEM.
  */
-static int apply_snapshot(struct replay *r, json_t *o, uint64_t now_ns, struct why *w)
+static int apply_snapshot(struct replay *r, json_t *const *procs, size_t nparts, uint64_t now_ns,
+			  struct why *w)
 {
-	json_t *procs = json_object_get(o, "procs"), *p;
 	struct model_seed *seeds;
-	size_t i, n;
+	size_t i, n = 0, k;
+	json_t *p;
 	int err = 0;
 
+	for (k = 0; k < nparts; k++)
+		n += json_array_size(procs[k]);
+	seeds = calloc(n + 1, sizeof(*seeds));
+	if (!seeds)
+		return -ENOMEM;
+	n = 0;
+	for (k = 0; k < nparts; k++)
+		json_array_foreach(procs[k], i, p)
+			if (read_seed(p, now_ns, &r->model->places, &seeds[n++], w)) {
+				free(seeds);
+				return LINE_BAD;
+			}
+	model_seed_begin(r->model);
+	for (i = 0; i < n && !err; i++)
+		err = model_seed_add(r->model, &seeds[i]);
+	model_seed_end(r->model, now_ns);
+	free(seeds);
+	return err;
+}
+
+static void drop_parts(struct replay *r)
+{
+	for (uint32_t k = 0; k < r->snap.parts; k++)
+		json_decref(r->snap.procs[k]);
+	free(r->snap.procs);
+	r->snap = (struct replay_parts){ 0 };
+}
+
+/* The writer puts a snapshot's parts together: anything else first means some are lost. */
+static void report_missing_parts(struct replay *r)
+{
+	uint32_t k;
+
+	if (!r->snap.parts)
+		return;
+	for (k = 0; k < r->snap.parts && r->snap.procs[k]; k++)
+		;
+	fprintf(r->err, "proclife: %s:%lu: snapshot %llu lacks part %u of %u (and has %u): "
+		"it is skipped\n", r->name, r->lines, (unsigned long long)r->snap.id, k + 1,
+		r->snap.parts, r->snap.seen);
+	r->bad++;
+	drop_parts(r);
+}
+
+/* One part of a snapshot: kept until the last one comes. An enum line_result, or -ENOMEM. */
+static int add_snapshot_part(struct replay *r, json_t *o, uint64_t now_ns, struct why *w)
+{
+	json_t *procs = json_object_get(o, "procs");
+	uint64_t id = 0, part = 1, parts = 1;
+	int err;
+
+	if (opt_uint(o, "snapshot_id", UINT64_MAX, &id, w) ||
+	    opt_uint(o, "part", REPLAY_SNAPSHOT_PARTS_MAX, &part, w) ||
+	    opt_uint(o, "parts", REPLAY_SNAPSHOT_PARTS_MAX, &parts, w))
+		return LINE_BAD;
+	if (part < 1 || part > parts) {
+		fail(w, "\"part\" is not from 1 to \"parts\"");
+		return LINE_BAD;
+	}
 	if (!json_is_array(procs)) {
 		fail(w, "\"procs\" is missing or not an array");
 		return LINE_BAD;
 	}
-	n = json_array_size(procs);
-	seeds = calloc(n + 1, sizeof(*seeds));
-	if (!seeds)
-		return -ENOMEM;
-	json_array_foreach(procs, i, p)
-		if (read_seed(p, now_ns, &r->model->places, &seeds[i], w)) {
-			free(seeds);
-			return LINE_BAD;
-		}
-	model_seed_begin(r->model);
-	for (i = 0; i < n && !err; i++)
-		err = model_seed_add(r->model, &seeds[i]);
-	model_seed_end(r->model);
-	free(seeds);
+	if (r->snap.parts && (r->snap.id != id || r->snap.parts != parts))
+		report_missing_parts(r);
+	if (parts == 1)
+		return apply_snapshot(r, &procs, 1, now_ns, w);
+	if (!r->snap.parts) {
+		r->snap.procs = calloc(parts, sizeof(*r->snap.procs));
+		if (!r->snap.procs)
+			return -ENOMEM;
+		r->snap.id = id;
+		r->snap.parts = parts;
+	}
+	if (r->snap.procs[part - 1]) {
+		fail(w, "snapshot %llu has part %llu twice", (unsigned long long)id,
+		     (unsigned long long)part);
+		return LINE_BAD;
+	}
+	r->snap.procs[part - 1] = json_incref(procs);
+	if (++r->snap.seen < parts)
+		return LINE_USED;
+	err = apply_snapshot(r, r->snap.procs, parts, now_ns, w);
+	drop_parts(r);
 	return err;
+}
+
+/*
+ * Who wrote what follows. A new boot makes every pid a new process: the
+ * model of the old one is dropped.
+ */
+static int read_start(struct replay *r, json_t *o, struct why *w)
+{
+	const char *host = NULL, *boot_id = NULL, *kernel = NULL, *version = NULL;
+	uint64_t schema;
+
+	if (want_str(o, "host", &host, NULL, w) || want_str(o, "boot_id", &boot_id, NULL, w) ||
+	    want_str(o, "kernel", &kernel, NULL, w) || want_str(o, "version", &version, NULL, w) ||
+	    want_uint(o, "schema", UINT32_MAX, &schema, w))
+		return LINE_BAD;
+	if (r->boot_id[0] && strcmp(r->boot_id, boot_id)) {
+		model_seed_begin(r->model);
+		model_seed_end(r->model, r->now_ns);
+	}
+	snprintf(r->boot_id, sizeof(r->boot_id), "%s", boot_id);
+	return LINE_USED;
 }
 
 static void advance(struct replay *r, uint64_t ts)
@@ -527,6 +616,8 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 	}
 	if (want_str(o, "type", &type, NULL, w))
 		goto out;
+	if (strcmp(type, "snapshot"))
+		report_missing_parts(r);
 	if (!strcmp(type, "zombie") || !strcmp(type, "orphan")) {
 		err = LINE_USED;
 		goto out;
@@ -537,13 +628,18 @@ static int replay_line(struct replay *r, const char *line, size_t len, struct wh
 		fail(w, "\"time\" is not an RFC 3339 time");
 		goto out;
 	}
-	if (r->until_ns && ts > r->until_ns) {
+	/* Written when a file begins, it dates no event. */
+	if (!strcmp(type, "start")) {
+		err = read_start(r, o, w);
+		goto out;
+	}
+	if (r->until_given && ts > r->until_ns) {
 		err = LINE_STOP;
 		goto out;
 	}
 	if (!strcmp(type, "snapshot")) {
 		advance(r, ts);
-		err = apply_snapshot(r, o, ts, w);
+		err = add_snapshot_part(r, o, ts, w);
 	} else if (!strcmp(type, "lost")) {
 		if (!want_uint(o, "count", UINT64_MAX, &count, w)) {
 			r->lost += count;
@@ -577,6 +673,8 @@ int replay_run(struct replay *r, FILE *in)
 	int err = 0;
 
 	r->lines = r->events = r->bad = 0;
+	r->snap = (struct replay_parts){ 0 };
+	r->boot_id[0] = '\0';
 	r->lost = 0;
 	r->now_ns = 0;
 	while ((len = getline(&line, &cap, in)) >= 0) {
@@ -600,9 +698,12 @@ int replay_run(struct replay *r, FILE *in)
 	else if (err >= 0)
 		err = ferror(in) ? -EIO : 0;
 	free(line);
+	if (err >= 0)
+		report_missing_parts(r);
+	drop_parts(r);
 	if (err)
 		return err;
-	if (r->until_ns)
+	if (r->until_given)
 		r->now_ns = r->until_ns;
 	model_tick(r->model, r->now_ns);
 	return r->bad ? 1 : 0;

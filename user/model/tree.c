@@ -48,6 +48,12 @@ static size_t index_of(const struct forest *fo, const struct proc *p)
 	return hit ? (size_t)(hit - fo->procs) : fo->n;
 }
 
+/* Reaped, its free still to come: /proc no longer has it, nor does any view. */
+static bool shown(const struct proc *p)
+{
+	return !(p->flags & PROC_REAPED);
+}
+
 static int forest_build(struct forest *fo, const struct model *m)
 {
 	struct proctable_iter it;
@@ -67,7 +73,9 @@ static int forest_build(struct forest *fo, const struct model *m)
 	i = 0;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		fo->procs[i++] = p;
+		if (shown(p))
+			fo->procs[i++] = p;
+	fo->n = n = i;
 	qsort(fo->procs, n, sizeof(*fo->procs), by_key);
 	/* cursor[] first holds each parent's index, then where its next child goes. */
 	for (i = 0; i < n; i++)
@@ -121,12 +129,15 @@ static void put_label(const struct formatter *f, const struct proc *p, uint64_t 
 	if (p->state == PROC_ALIVE && p->nthreads > 1)
 		outbuf_printf(ob, " {%u threads}", p->nthreads);
 	put_container_root(f, p);
-	if (p->state == PROC_ZOMBIE) {
+	if (p->state == PROC_ZOMBIE && (p->flags & PROC_EXIT_SEEN)) {
 		outbuf_puts(ob, " <zombie ");
 		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
-		if (!(p->flags & PROC_EXIT_SEEN))
-			outbuf_puts(ob, " since start-up");
 		outbuf_putc(ob, '>');
+	} else if (p->state == PROC_ZOMBIE) {
+		/* Its exit predates the scan: only a lower bound is known. */
+		outbuf_puts(ob, " <zombie for more than ");
+		put_seconds(ob, (int64_t)(now_ns - p->exit_ns));
+		outbuf_puts(ob, " (age unknown: older than proclife)>");
 	}
 	if (!(p->flags & PROC_ORPHAN))
 		return;
@@ -229,8 +240,10 @@ static void put_snapshot_proc(struct jw *w, const struct formatter *f, const str
 	outbuf_putc(w->ob, '}');
 }
 
-static void write_snapshot(struct formatter *f, const struct model *m, const struct forest *fo,
-			   uint64_t now_ns)
+/* The procs fo->procs[from .. to) as one part of snapshot id. */
+static void write_part(struct formatter *f, const struct model *m, const struct forest *fo,
+		       uint64_t now_ns, uint64_t id, uint32_t part, uint32_t parts, size_t from,
+		       size_t to)
 {
 	char time[31];
 	struct jw w, pw = { .ob = f->ob };
@@ -239,16 +252,74 @@ static void write_snapshot(struct formatter *f, const struct model *m, const str
 	jw_begin(&w, f->ob);
 	jw_cstr(&w, "type", "snapshot");
 	jw_str(&w, "time", time, 30);
+	jw_u64(&w, "snapshot_id", id);
+	jw_u64(&w, "part", part);
+	jw_u64(&w, "parts", parts);
 	jw_i64(&w, "clk_tck", m->clk_tck);
 	jw_key(&w, "procs");
 	outbuf_putc(f->ob, '[');
-	for (size_t i = 0; i < fo->n; i++) {
-		if (i)
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
 			outbuf_putc(f->ob, ',');
 		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
 	}
 	outbuf_putc(f->ob, ']');
-	jw_end(&w);
+	format_json_end(f, &w);
+}
+
+/*
+ * Parts of at most TREE_SNAPSHOT_PART_MAX bytes each: measured first, each
+ * process and the widest header rendered into a scratch buffer, then
+ * written. ends[k] is where part k + 1 stops; returns the part count.
+ */
+static int plan_parts(struct formatter *f, const struct model *m, const struct forest *fo,
+		      uint64_t now_ns, size_t *ends, uint32_t *nparts)
+{
+	struct formatter scratch = *f;
+	struct outbuf ob;
+	struct jw pw = { .ob = &ob };
+	size_t room, used = 0;
+	uint32_t n = 0;
+	/* A process takes far less than a part: its comm and path are bounded. */
+	int err = outbuf_init(&ob, -1, TREE_SNAPSHOT_PART_MAX);
+
+	if (err)
+		return err;
+	scratch.ob = &ob;
+	write_part(&scratch, m, fo, now_ns, UINT64_MAX, UINT32_MAX, UINT32_MAX, 0, 0);
+	room = TREE_SNAPSHOT_PART_MAX - ob.len;
+	for (size_t i = 0; i < fo->n; i++) {
+		size_t len;
+
+		ob.len = 0;
+		put_snapshot_proc(&pw, f, fo->procs[i], now_ns);
+		len = ob.len + 1;	/* and its comma */
+		if (used && used + len > room) {
+			ends[n++] = i;
+			used = 0;
+		}
+		used += len;
+	}
+	ends[n++] = fo->n;
+	outbuf_free(&ob);
+	*nparts = n;
+	return 0;
+}
+
+static int write_snapshot(struct formatter *f, const struct model *m, const struct forest *fo,
+			  uint64_t now_ns)
+{
+	size_t *ends = malloc((fo->n + 1) * sizeof(*ends)), from = 0;
+	uint32_t parts;
+	int err = ends ? plan_parts(f, m, fo, now_ns, ends, &parts) : -ENOMEM;
+
+	/* Unique within a boot, as the parts' time is. */
+	for (uint32_t k = 0; !err && k < parts; k++) {
+		write_part(f, m, fo, now_ns, now_ns, k + 1, parts, from, ends[k]);
+		from = ends[k];
+	}
+	free(ends);
+	return err;
 }
 
 int tree_snapshot_json(struct formatter *f, const struct model *m, uint64_t now_ns)
@@ -258,9 +329,9 @@ int tree_snapshot_json(struct formatter *f, const struct model *m, uint64_t now_
 
 	if (err)
 		return err;
-	write_snapshot(f, m, &fo, now_ns);
+	err = write_snapshot(f, m, &fo, now_ns);
 	forest_free(&fo);
-	return 0;
+	return err;
 }
 
 int tree_print(struct formatter *f, const struct model *m, uint64_t now_ns)
@@ -324,7 +395,7 @@ int tree_print_zombies(struct formatter *f, const struct model *m, uint64_t now_
 		return -ENOMEM;
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		if (p->state == PROC_ZOMBIE && !(p->flags & PROC_AUTOREAP) &&
+		if (p->state == PROC_ZOMBIE && shown(p) && !(p->flags & PROC_AUTOREAP) &&
 		    (int64_t)(now_ns - p->exit_ns) >= m->zombie_age_ns)
 			z[nz++] = p;
 	qsort(z, nz, sizeof(*z), by_exit);

@@ -22,6 +22,8 @@ void format_begin(struct formatter *f)
 {
 	if (!f->json)
 		format_text_begin(f);
+	else if (f->host)
+		format_json_start(f, boottime_now_ns());
 }
 
 const struct place *format_place(const struct formatter *f, uint32_t idx)

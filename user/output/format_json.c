@@ -165,7 +165,7 @@ void format_json_event(struct formatter *f, const struct pl_event *ev)
 	case PL_EV_TYPE_MAX:
 		break;
 	}
-	jw_end(&w);
+	format_json_end(f, &w);
 }
 
 void format_json_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
@@ -178,5 +178,29 @@ void format_json_lost(struct formatter *f, uint64_t boot_ns, uint64_t count)
 	jw_name(&w, "type", "lost");
 	jw_ascii(&w, "time", time, 30);
 	jw_u64(&w, "count", count);
+	format_json_end(f, &w);
+}
+
+void format_json_end(struct formatter *f, struct jw *w)
+{
+	if (f->host_fields && f->host)
+		outbuf_puts(w->ob, f->host->fields_json);
+	jw_end(w);
+}
+
+void format_json_start(struct formatter *f, uint64_t boot_ns)
+{
+	char time[31];
+	struct jw w;
+
+	wallclock_rfc3339(f->clock, boot_ns, time);
+	jw_begin(&w, f->ob);
+	jw_cstr(&w, "type", "start");
+	jw_str(&w, "time", time, 30);
+	jw_cstr(&w, "host", f->host->host);
+	jw_cstr(&w, "boot_id", f->host->boot_id);
+	jw_cstr(&w, "kernel", f->host->kernel);
+	jw_cstr(&w, "version", PROCLIFE_VERSION);
+	jw_u64(&w, "schema", PL_SCHEMA_VERSION);
 	jw_end(&w);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "outbuf.h"
+#include "outfile.h"
 
 int outbuf_init(struct outbuf *ob, int fd, size_t cap)
 {
@@ -16,7 +17,7 @@ int outbuf_init(struct outbuf *ob, int fd, size_t cap)
 	ob->cap = cap;
 	ob->fd = fd;
 	ob->err = 0;
-	ob->path = NULL;
+	ob->file = NULL;
 	return 0;
 }
 
@@ -29,37 +30,36 @@ void outbuf_free(struct outbuf *ob)
 
 int outbuf_open(struct outbuf *ob, const char *path, size_t cap)
 {
-	int fd = STDOUT_FILENO, err;
+	return outbuf_open_file(ob, &(struct outfile_config){ .path = path }, cap);
+}
 
-	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			err = errno;
-			fprintf(stderr, "proclife: cannot open %s: %s\n", path, strerror(err));
-			return -err;
-		}
-	}
-	err = outbuf_init(ob, fd, cap);
+int outbuf_open_file(struct outbuf *ob, const struct outfile_config *cfg, size_t cap)
+{
+	struct outfile *of = malloc(sizeof(*of));
+	int err = of ? outbuf_init(ob, -1, cap) : -ENOMEM;
+
 	if (err) {
 		fprintf(stderr, "proclife: cannot allocate the output buffer: %s\n", strerror(-err));
-		if (path)
-			close(fd);
+		free(of);
 		return err;
 	}
-	ob->path = path;
+	err = outfile_open(of, cfg);
+	if (err) {
+		free(of);
+		outbuf_free(ob);
+		return err;
+	}
+	ob->file = of;
 	return 0;
 }
 
 int outbuf_close(struct outbuf *ob)
 {
-	int err = 0;
+	int err = ob->file ? outfile_close(ob->file) : 0;
 
-	if (ob->path && close(ob->fd)) {
-		err = -errno;
-		fprintf(stderr, "proclife: cannot write %s: %s\n", ob->path, strerror(-err));
-	}
+	free(ob->file);
+	ob->file = NULL;
 	outbuf_free(ob);
-	ob->path = NULL;
 	return err;
 }
 
@@ -67,7 +67,9 @@ int outbuf_flush(struct outbuf *ob)
 {
 	size_t off = 0;
 
-	while (!ob->err && off < ob->len) {
+	if (ob->file && !ob->err && ob->len)
+		ob->err = -outfile_write(ob->file, ob->buf, ob->len);
+	while (!ob->file && !ob->err && off < ob->len) {
 		ssize_t n = write(ob->fd, ob->buf + off, ob->len - off);
 
 		if (n < 0) {

@@ -15,17 +15,20 @@ struct outbuf {
 	size_t len, cap;
 	int fd;
 	int err;	/* first errno of a failed write, 0 if none */
-	const char *path;	/* set by outbuf_open: the file it owns and closes */
+	struct outfile *file;	/* set by outbuf_open: where flushes go, owned */
 };
 
 int outbuf_init(struct outbuf *ob, int fd, size_t cap);
 void outbuf_free(struct outbuf *ob);
 /*
- * The output of a command: path (created or truncated) or, for NULL,
- * standard output. Both report their failure on stderr; outbuf_close
- * flushes nothing (the caller flushed what it meant to keep).
+ * The output of a command, through an outfile (outfile.h): path (created or
+ * appended to) or, for NULL, standard output. Failures are reported on
+ * stderr, a closed pipe aside; outbuf_close flushes nothing (the caller
+ * flushed what it meant to keep).
  */
+struct outfile_config;
 int outbuf_open(struct outbuf *ob, const char *path, size_t cap);
+int outbuf_open_file(struct outbuf *ob, const struct outfile_config *cfg, size_t cap);
 int outbuf_close(struct outbuf *ob);
 int outbuf_flush(struct outbuf *ob);
 static inline int outbuf_error(const struct outbuf *ob) { return ob->err; }

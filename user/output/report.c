@@ -84,7 +84,7 @@ static void zombie_json(struct formatter *f, const struct model_zombie *z)
 		jw_u64(&w, "parent_zombies", z->parent->nzombies);
 		put_parent_ns(&w, f, z->parent);
 	}
-	jw_end(&w);
+	format_json_end(f, &w);
 }
 
 /* The most common leak of all: a container whose PID 1 is no init. */
@@ -146,7 +146,7 @@ static void orphan_json(struct formatter *f, const struct model_orphan *o)
 		put_parent_ns(&w, f, o->parent);
 	}
 	jw_cstr(&w, "reaper_rule", reaper_rule_name(o->rule) ? reaper_rule_name(o->rule) : "unknown");
-	jw_end(&w);
+	format_json_end(f, &w);
 }
 
 static void orphan_text(struct formatter *f, const struct model_orphan *o)

@@ -14,23 +14,51 @@ uint64_t boottime_now_ns(void)
 	return ns_of(&ts);
 }
 
-void wallclock_init(struct wallclock *wc)
+/* The tightest of a few bracketed readings bounds the offset's error. */
+static void measure(clock_read_fn read, int64_t *offset, int64_t *error)
 {
 	int64_t best = INT64_MAX;
 
-	/* The tightest of a few bracketed readings bounds the offset's error. */
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct timespec b0, r, b1;
 
-		clock_gettime(CLOCK_BOOTTIME, &b0);
-		clock_gettime(CLOCK_REALTIME, &r);
-		clock_gettime(CLOCK_BOOTTIME, &b1);
+		read(CLOCK_BOOTTIME, &b0);
+		read(CLOCK_REALTIME, &r);
+		read(CLOCK_BOOTTIME, &b1);
 		if (ns_of(&b1) - ns_of(&b0) < best) {
 			best = ns_of(&b1) - ns_of(&b0);
-			wc->boot_to_real_ns = ns_of(&r) - (ns_of(&b0) + ns_of(&b1)) / 2;
+			*offset = ns_of(&r) - (ns_of(&b0) + ns_of(&b1)) / 2;
 		}
 	}
-	wc->cached_sec = -1;
+	*error = best / 2 + 1;
+}
+
+void wallclock_init_with(struct wallclock *wc, clock_read_fn read)
+{
+	*wc = (struct wallclock){ .read = read, .cached_sec = -1 };
+	measure(read, &wc->boot_to_real_ns, &wc->error_ns);
+}
+
+void wallclock_init(struct wallclock *wc)
+{
+	wallclock_init_with(wc, clock_gettime);
+}
+
+bool wallclock_follow(struct wallclock *wc)
+{
+	int64_t offset, error, moved;
+
+	if (!wc->read)
+		return false;
+	measure(wc->read, &offset, &error);
+	moved = offset - wc->boot_to_real_ns;
+	/* Within both readings' error, it is the same offset measured twice. */
+	if (moved <= error + wc->error_ns && -moved <= error + wc->error_ns)
+		return false;
+	wc->boot_to_real_ns = offset;
+	wc->error_ns = error;
+	wc->steps++;
+	return true;
 }
 
 static void refresh(struct wallclock *wc, time_t sec)
