@@ -9,10 +9,10 @@
 FUZZ_SECONDS ?= 20
 FUZZ_DIR := $(OUTPUT)/fuzz
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Ibpf $(addprefix -I,$(USER_DIRS)) -fno-omit-frame-pointer \
-	-DPROCLIFE_VERSION='"$(VERSION)"' \
+	-DPROCLIFE_VERSION='"$(VERSION)"' -DPROCLIFE_COMMIT='"$(PROCLIFE_COMMIT)"' \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# Everything but the parts that need libbpf and the kernel.
-FUZZ_SRCS := $(filter-out user/cmd/% user/trace/tracer.c,$(USER_SRCS))
+# Everything but the parts that need libbpf and the kernel, and the HTTP server.
+FUZZ_SRCS := $(filter-out user/cmd/% user/trace/tracer.c user/output/metrics_server%,$(USER_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 # The longest input worth trying: a whole exec record for decode.
