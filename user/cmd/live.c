@@ -112,7 +112,9 @@ static void on_orphan(void *ctx, const struct model_orphan *o)
 {
 	struct live *l = ctx;
 
-	l->stats.orphans[o->rule]++;
+	/* Only the rules that adopt have a counter: a dying namespace orphans nobody. */
+	if (o->rule <= PL_REAPER_INIT)
+		l->stats.orphans[o->rule]++;
 	if (l->opts->command != CMD_TRACE || !(l->opts->events & EVENT_ORPHAN))
 		return;
 	report_orphan(&l->fmt, o);
@@ -381,7 +383,6 @@ static uint32_t programs(const struct options *o)
 
 	return model ? progs | LIFECYCLE : progs;
 }
-
 
 /* Attach first, then read /proc: events of the scan's window wait in the ring buffer. */
 static int start(struct live *l)
