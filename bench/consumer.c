@@ -60,6 +60,9 @@ static void put_header(struct pl_header *h, const struct pl_event *ev, size_t si
 	h->ppid = ev->ppid;
 	h->type = ev->type;
 	h->size = size;
+	h->cgroup_id = ev->cgroup_id;
+	h->pidns = ev->pidns;
+	h->ns_pid = ev->ns_pid;
 	memcpy(h->comm, ev->comm, strnlen(ev->comm, PL_COMM_LEN));
 }
 
@@ -76,6 +79,7 @@ static void pack(void *ctx, const struct pl_event *ev)
 		e->parent_start_ns = ev->fork.parent_start_ns;
 		e->parent_tid = ev->fork.parent_tid;
 		e->flags = ev->fork.thread ? PL_FORK_THREAD : 0;
+		e->ns_ppid = ev->fork.ns_ppid;
 		break;
 	}
 	case PL_EV_EXEC: {
@@ -127,6 +131,13 @@ static void pack(void *ctx, const struct pl_event *ev)
 		e->sender_tid = ev->signal.sender_tid;
 		memcpy(e->sender_comm, ev->signal.sender_comm,
 		       strnlen(ev->signal.sender_comm, PL_COMM_LEN));
+		break;
+	}
+	case PL_EV_RENAME: {
+		struct pl_rename *e = record_alloc(r, sizeof(*e));
+
+		put_header(&e->h, ev, sizeof(*e));
+		memcpy(e->old_comm, ev->rename.old_comm, strnlen(ev->rename.old_comm, PL_COMM_LEN));
 		break;
 	}
 	case PL_EV_TYPE_MAX:
