@@ -617,6 +617,22 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	return emit_exit(task, group_dead);
 }
 
+/*
+ * A free only reads the sets: the process was inside, or followed for the
+ * model, from an earlier event (its exit at the latest: nothing the
+ * filters look at changes after it), or its reap is not sent. Judging it
+ * afresh here would put it inside at its last moment and watch its parent,
+ * which would then be followed until it dies.
+ */
+static __always_inline enum verdict free_verdict(struct task_struct *task)
+{
+	if (!filter_on)
+		return FILTER_IN;
+	if (filter_sticky ? set_has(&inside, task) : set_has(&descendants, task))
+		return FILTER_IN;
+	return set_has(&context, task) ? FILTER_CONTEXT : FILTER_OUT;
+}
+
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *task)
 {
@@ -632,7 +648,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		key = (__u64)tgid << 32 ^ start;
 		bpf_map_delete_elem(&exit_seen, &key);
 	}
-	v = verdict(task);
+	v = free_verdict(task);
 	if (filter_pid)
 		set_drop(&descendants, tgid, start);
 	if (filter_sticky)

@@ -60,6 +60,15 @@ static inline int start(void **state, struct trace *t, const char *const *extra)
 	return 0;
 }
 
+/* A tool the test needs is missing: skipped here, a failure in CI, which installs it. */
+static inline void lacking(const char *why)
+{
+	if (harness_in_ci())
+		fail_msg("%s (CI=true: scripts/deps installs it)", why);
+	print_message("skipping: %s\n", why);
+	skip();
+}
+
 static inline void stop(struct trace *t)
 {
 	int status = trace_stop(t);

@@ -23,6 +23,38 @@ const char *harness_unsupported(void)
 	return NULL;
 }
 
+bool harness_in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && !strcmp(ci, "true");
+}
+
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char file[4096];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(file, sizeof(file), "%.*s/%s", (int)n, path, prog);
+		if (n && !access(file, X_OK))
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+const char *harness_container_tools_missing(void)
+{
+	if (access("/bin/busybox", X_OK))
+		return "needs busybox-static (/bin/busybox)";
+	if (!on_path("runc"))
+		return "needs runc";
+	return NULL;
+}
+
 const char *harness_prog(const char *name)
 {
 	static char path[4096];

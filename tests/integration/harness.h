@@ -21,6 +21,10 @@ struct trace {
 
 /* NULL when proclife and its test programs can run here, else why not. */
 const char *harness_unsupported(void);
+/* Run by CI (CI=true), where scripts/deps has installed every tool the tests use. */
+bool harness_in_ci(void);
+/* NULL when runc and busybox-static, which container tests need, are installed; else which is not. */
+const char *harness_container_tools_missing(void);
 /* The path of a test program built next to the tests. */
 const char *harness_prog(const char *name);
 

@@ -11,7 +11,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "cgroupfs.h"
@@ -314,7 +316,8 @@ static int run_cmd(const char *const *argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static int container_start(struct container *c, const char *script)
+/* Fails the test when runc cannot start it: harness_container_tools_missing() said the tools are here. */
+static void container_start(struct container *c, const char *script)
 {
 	const char *dirs[] = { "rootfs", "rootfs/bin", "rootfs/proc", "rootfs/dev", "rootfs/sys", "rootfs/tmp" };
 	const char *applets[] = { "sh", "sleep", "true" };
@@ -325,8 +328,7 @@ static int container_start(struct container *c, const char *script)
 	int fd;
 
 	snprintf(c->dir, sizeof(c->dir), "/tmp/proclife-runc-XXXXXX");
-	if (!mkdtemp(c->dir) || access("/bin/busybox", X_OK))
-		return -1;
+	assert_non_null(mkdtemp(c->dir));
 	snprintf(c->name, sizeof(c->name), "proclife-filter-%d", getpid());
 	fd = open("/dev/urandom", O_RDONLY);
 	assert_int_equal(read(fd, rnd, sizeof(rnd)), (ssize_t)sizeof(rnd));
@@ -346,7 +348,7 @@ static int container_start(struct container *c, const char *script)
 	snprintf(path, sizeof(path), "%s/rootfs/go", c->dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	if (run_cmd((const char *[]){ "runc", "spec", "-b", c->dir, NULL }))
-		return -1;
+		fail_msg("runc spec -b %s failed", c->dir);
 	snprintf(path, sizeof(path), "%s/config.json", c->dir);
 	cfg = json_load_file(path, 0, NULL);
 	assert_non_null(cfg);
@@ -362,12 +364,11 @@ static int container_start(struct container *c, const char *script)
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", c->dir);
 	if (run_cmd((const char *[]){ "runc", "--root", state_dir, "run", "-d", "--pid-file", pidfile,
 				       "-b", c->dir, c->name, NULL }))
-		return -1;
+		fail_msg("runc cannot start a container from %s (its error is above)", c->dir);
 	f = fopen(pidfile, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%d", &c->init), 1);
 	fclose(f);
-	return 0;
 }
 
 static void container_stop(struct container *c)
@@ -428,10 +429,11 @@ static void container_by_prefix(void **state)
 	char prefix[13];
 	pid_t b, shell;
 
-	if (harness_unsupported() || container_start(cp, "read x < /go; /bin/true; exec sleep 30")) {
-		print_message("skipping: runc cannot start a container here\n");
+	if (harness_unsupported())
 		skip();
-	}
+	if (harness_container_tools_missing())
+		lacking(harness_container_tools_missing());
+	container_start(cp, "read x < /go; /bin/true; exec sleep 30");
 	c = *cp;
 	snprintf(prefix, sizeof(prefix), "%.12s", c.id);
 	assert_int_equal(start(state, &t, (const char *[]){ "--container", prefix, NULL }), 0);
@@ -468,11 +470,11 @@ static void container_zombies(void **state)
 	size_t i;
 	int fd;
 
-	if (harness_unsupported() ||
-	    container_start(c, "read x < /go; /bin/true & /bin/true & exec sleep 30")) {
-		print_message("skipping: runc cannot start a container here\n");
+	if (harness_unsupported())
 		skip();
-	}
+	if (harness_container_tools_missing())
+		lacking(harness_container_tools_missing());
+	container_start(c, "read x < /go; /bin/true & /bin/true & exec sleep 30");
 	snprintf(prefix, sizeof(prefix), "%.12s", c->id);
 	assert_int_equal(start(state, &t, (const char *[]){ "--container", prefix, "-z", "0.5", NULL }), 0);
 	outside = spawn(leak, &fd);
@@ -624,10 +626,205 @@ static void commands_load_only_the_programs_they_need(void **state)
 	assert_null(strstr(progs, "handle_signal"));
 	programs_for((const char *[]){ "-e", "exec", NULL }, progs, sizeof(progs));
 	assert_string_equal(progs, "handle_exec,");
+	/* A filter's sets are kept whatever is printed: -p's by forks, -c's (for reaps) by exits. */
+	programs_for((const char *[]){ "-e", "exec", "-p", "1", NULL }, progs, sizeof(progs));
+	assert_non_null(strstr(progs, "handle_fork"));
+	programs_for((const char *[]){ "-e", "reap", "-c", "x", NULL }, progs, sizeof(progs));
+	assert_non_null(strstr(progs, "handle_exit"));
 	/* The kernel keeps 15 bytes of a program's name. */
 	programs_for((const char *[]){ NULL }, progs, sizeof(progs));
 	assert_non_null(strstr(progs, "handle_signal_g"));
 	assert_non_null(strstr(progs, "handle_signal_d"));
+}
+
+/* Writing it runs rcu_barrier(): every free queued before has run. */
+#define RCU_BARRIER "/sys/module/rcutree/parameters/do_rcu_barrier"
+
+static void rcu_barrier(void)
+{
+	int fd = open(RCU_BARRIER, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "1", 1), 1);
+	close(fd);
+}
+
+/* -e reap alone: the programs that keep -c's set still run, so a reap inside is sent. */
+static void reaps_alone_under_a_filter(void **state)
+{
+	char name[16];
+	const char *renamed[] = { harness_prog("prog_target"), "rename", name, NULL };
+	struct trace t;
+	pid_t a;
+
+	if (access(RCU_BARRIER, W_OK)) {
+		print_message("skipping: the kernel has no %s (Linux 6.5 or newer)\n", RCU_BARRIER);
+		skip();
+	}
+	snprintf(name, sizeof(name), "plf-reap-%d", getpid() % 100000);
+	if (start(state, &t, (const char *[]){ "-e", "reap", "-c", name, NULL }))
+		skip();
+	a = spawn(renamed, NULL);
+	wait_child(a);
+	rcu_barrier();
+	assert_string_equal(get_str(wait_event(&t, "reap", a), "comm"), name);
+	stop(&t);
+	trace_free(&t);
+}
+
+/* Whether pid is in the BPF map called name that process holder holds. */
+static bool in_map_of(pid_t holder, const char *name, pid_t pid)
+{
+	char path[64], line[128];
+	uint32_t key = pid;
+	uint64_t value;
+	bool found = false, seen = false;
+
+	for (int fd = 0; fd < 1024 && !seen; fd++) {
+		struct bpf_map_info info = { 0 };
+		__u32 info_len = sizeof(info);
+		unsigned id = 0;
+		FILE *f;
+		int mfd;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", holder, fd);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "map_id: %u", &id);
+		fclose(f);
+		if (!id || (mfd = bpf_map_get_fd_by_id(id)) < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &info, &info_len) && !strcmp(info.name, name)) {
+			seen = true;
+			found = !bpf_map_lookup_elem(mfd, &key, &value);
+		}
+		close(mfd);
+	}
+	if (!seen)
+		fail_msg("proclife %d holds no map %s", holder, name);
+	return found;
+}
+
+/* While proclife is held at the gate: p reaps z, then proclife goes on. */
+struct gate_work {
+	const char *gate;
+	int to_p, from_p;
+	bool done;
+};
+
+static void *work_at_gate(void *arg)
+{
+	struct gate_work *g = arg;
+	/* Returns once proclife has opened the gate for reading: it is attached and held. */
+	int fd = open(g->gate, O_WRONLY | O_CLOEXEC);
+	char c;
+
+	g->done = fd >= 0 && write(g->to_p, "r", 1) == 1 && read(g->from_p, &c, 1) == 1;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* A child that takes name and exits at once. */
+static pid_t named_exit(const char *name)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(prctl(PR_SET_NAME, name) ? 1 : 0);
+	assert_true(pid > 0);
+	return pid;
+}
+
+/*
+ * A free only reads the filter's sets. Zombie z of parent p, named for -c,
+ * exited before proclife attached its programs and is reaped before it
+ * reads /proc (a preloaded gate holds it there): no event found it inside,
+ * so its reap is not sent, and p is not followed from then on. Once z's
+ * free has run (an RCU barrier), the exit of a later process of that name
+ * marks where z's reap would be.
+ */
+static void free_only_reads_the_sets(void **state)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+	char name[16], dir[] = "/tmp/proclife-gate-XXXXXX", gate[64], shim[4096], asan_opts[1024];
+	const char *args[] = { "-c", name, NULL };
+	struct trace t;
+	struct gate_work g = { .gate = gate };
+	pthread_t thread;
+	int to_p[2], from_p[2];
+	pid_t p, z, marker;
+	char c;
+
+	(void)state;
+	if (harness_unsupported())
+		skip();
+	if (access(RCU_BARRIER, W_OK)) {
+		print_message("skipping: the kernel has no %s (Linux 6.5 or newer)\n", RCU_BARRIER);
+		skip();
+	}
+	snprintf(name, sizeof(name), "plf-free-%d", getpid() % 100000);
+	/* Not inherited by proclife, which would keep p waiting for their end. */
+	assert_int_equal(pipe2(to_p, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(from_p, O_CLOEXEC), 0);
+	p = fork();
+	if (p == 0) {
+		/* p: says when z is a zombie, reaps it when told, says so, and lives until told to end. */
+		close(to_p[1]);
+		close(from_p[0]);
+		z = named_exit(name);
+		if (waitid(P_PID, z, &(siginfo_t){ 0 }, WEXITED | WNOWAIT) ||
+		    write(from_p[1], &z, sizeof(z)) != sizeof(z) || read(to_p[0], &c, 1) != 1 ||
+		    waitpid(z, NULL, 0) != z || write(from_p[1], "r", 1) != 1)
+			_exit(1);
+		while (read(to_p[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(to_p[0]);
+	close(from_p[1]);
+	assert_int_equal(read(from_p[0], &z, sizeof(z)), (ssize_t)sizeof(z));
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(gate, sizeof(gate), "%s/gate", dir);
+	assert_int_equal(mkfifo(gate, 0600), 0);
+	snprintf(shim, sizeof(shim), "%s", harness_prog("shim_scan_gate.so"));
+	assert_int_equal(access(shim, R_OK), 0);
+	/* A sanitized proclife wants its runtime first; the gate comes before it. */
+	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan ? ":" : "");
+	assert_int_equal(setenv("PROCLIFE_SCAN_GATE", gate, 1), 0);
+	assert_int_equal(setenv("LD_PRELOAD", shim, 1), 0);
+	assert_int_equal(setenv("ASAN_OPTIONS", asan_opts, 1), 0);
+	g.to_p = to_p[1];
+	g.from_p = from_p[0];
+	assert_int_equal(pthread_create(&thread, NULL, work_at_gate, &g), 0);
+	assert_int_equal(trace_start(&t, args), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("PROCLIFE_SCAN_GATE");
+	if (asan)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_true(g.done);
+	unlink(gate);
+	rmdir(dir);
+
+	rcu_barrier();
+	marker = named_exit(name);
+	wait_child(marker);
+	wait_event(&t, "exit", marker);
+	assert_int_equal(events_of(&t, z), 0);
+	assert_false(in_map_of(t.pid, "context", p));
+	close(to_p[1]);
+	close(from_p[0]);
+	assert_int_equal(wait_child(p), 0);
+	stop(&t);
+	trace_free(&t);
 }
 
 int main(void)
@@ -642,6 +839,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(container_zombies, container_setup, container_teardown),
 		cmocka_unit_test(container_prefix_ambiguous_or_unknown),
 		cmocka_unit_test(commands_load_only_the_programs_they_need),
+		cmocka_unit_test(reaps_alone_under_a_filter),
+		cmocka_unit_test(free_only_reads_the_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -604,6 +604,60 @@ static void test_start_lines(void **state)
 	assert_int_equal(replay_text(w, "{\"type\":\"start\",\"time\":\"2026-11-21T05:49:00Z\"}\n"), 1);
 }
 
+#define START_LINE(schema) "{\"type\":\"start\",\"time\":\"2026-11-21T05:47:00Z\"," \
+	"\"host\":\"a\",\"boot_id\":\"11111111-1111-1111-1111-111111111111\"," \
+	"\"kernel\":\"6.1.0\",\"version\":\"9.0.0\",\"schema\":" schema "}\n"
+#define FORK_OF(pid) "{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:01Z\",\"pid\":" pid "," \
+	"\"tid\":" pid ",\"ppid\":1,\"comm\":\"x\",\"start_ns\":" pid ",\"thread\":false}\n"
+
+/*
+ * A newer schema may mean other things by the same fields: the replay stops
+ * at its start line and says so; what came before is kept. An older or equal
+ * one is read.
+ */
+static void test_newer_schema_refused(void **state)
+{
+	struct world *w = *state;
+	char want[160];
+
+	snprintf(want, sizeof(want), "proclife: trace.jsonl:3: schema %d is newer than this "
+		 "proclife reads (%d): the rest is not read\n", PL_SCHEMA_VERSION + 1, PL_SCHEMA_VERSION);
+	assert_int_equal(PL_SCHEMA_VERSION, 1);
+	assert_int_equal(replay_text(w, START_LINE("1") FORK_OF("7") START_LINE("2") FORK_OF("8")), 1);
+	assert_string_equal(w->errors, want);
+	assert_int_equal(w->r.bad, 1);
+	assert_int_equal(w->r.events, 1);
+	assert_non_null(proctable_find_pid(&w->m.table, 7));
+	assert_null(proctable_find_pid(&w->m.table, 8));
+}
+
+static void test_older_schema_read(void **state)
+{
+	struct world *w = *state;
+
+	assert_int_equal(replay_text(w, START_LINE("0") FORK_OF("7") START_LINE("1") FORK_OF("8")), 0);
+	assert_int_equal(w->errors_len, 0);
+	assert_int_equal(w->r.events, 2);
+}
+
+/* The live model orphans nobody in a dying namespace: a snapshot that says so is bad input. */
+static void test_orphan_rule_checked(void **state)
+{
+	struct world *w = *state;
+
+	expect_error(w, FORK_LINE "{\"type\":\"snapshot\",\"time\":\"2026-11-21T05:47:01Z\","
+		     "\"procs\":[{\"pid\":30,\"ppid\":1,\"comm\":\"job\",\"start_ns\":9,"
+		     "\"orphan_of\":25,\"reaper_rule\":\"pidns_dying\"}]}\n",
+		     "\"reaper_rule\" of an orphan is not \"thread\", \"subreaper\" or \"init\"");
+	/* All or nothing: the snapshot did not replace the model. */
+	assert_null(proctable_find_pid(&w->m.table, 30));
+	assert_non_null(proctable_find_pid(&w->m.table, 20));
+	expect_error(w, FORK_LINE "{\"type\":\"snapshot\",\"time\":\"2026-11-21T05:47:01Z\","
+		     "\"procs\":[{\"pid\":30,\"ppid\":1,\"comm\":\"job\",\"start_ns\":9,"
+		     "\"orphan_of\":25}]}\n",
+		     "\"orphan_of\" and \"reaper_rule\" come together");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +675,9 @@ int main(void)
 		T(test_snapshot_part_missing),
 		T(test_start_lines),
 		T(test_rename_and_siginfo_read_back),
+		T(test_newer_schema_refused),
+		T(test_older_schema_read),
+		T(test_orphan_rule_checked),
 #undef T
 	};
 

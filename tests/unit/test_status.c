@@ -276,6 +276,24 @@ static void test_siginfo_kind_names(void **state)
 	assert_int_equal(siginfo_kind_from_name("unknown"), -1);
 }
 
+/* One table for the reaper rules: the JSON name, the words before a pid, the words alone. */
+static void test_reaper_rule_words(void **state)
+{
+	(void)state;
+	for (int r = PL_REAPER_THREAD; r <= PL_REAPER_PIDNS_DYING; r++)
+		assert_int_equal(reaper_rule_from_name(reaper_rule_name(r)), r);
+	assert_string_equal(reaper_rule_words(PL_REAPER_SUBREAPER), "subreaper");
+	assert_string_equal(reaper_rule_alone(PL_REAPER_SUBREAPER), "a subreaper");
+	assert_string_equal(reaper_rule_words(PL_REAPER_INIT), "init");
+	assert_string_equal(reaper_rule_alone(PL_REAPER_INIT), "init");
+	assert_string_equal(reaper_rule_alone(PL_REAPER_THREAD), "a sibling thread");
+	assert_null(reaper_rule_name(PL_REAPER_NONE));
+	assert_null(reaper_rule_words(PL_REAPER_NONE));
+	assert_null(reaper_rule_alone(PL_REAPER_NONE));
+	assert_null(reaper_rule_alone(PL_REAPER_PIDNS_DYING + 1));
+	assert_int_equal(reaper_rule_from_name("a subreaper"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_range_signal_names),
 		cmocka_unit_test(test_result_and_disposition_names),
 		cmocka_unit_test(test_siginfo_kind_names),
+		cmocka_unit_test(test_reaper_rule_words),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

@@ -175,6 +175,24 @@ static void test_report_text(void **state)
 		"05:47:30.000000 zombie  21      20      worker           not reaped for 29.000 s by parent 20 (worker), which has 1 unreaped child\n");
 }
 
+/* sh 10 as a subreaper: 50's child 60 goes to it, in the tree and in the orphan line. */
+static void test_subreaper_orphan(void **state)
+{
+	struct world *w = *state;
+
+	w->m.sink = report_sink(&w->f);
+	build_host(w);
+	output(w);
+	apply(w, ev_fork(T0 + 3 * SEC, 50, 9 * SEC, 10, 5 * SEC, 10, "sh"));
+	apply(w, ev_fork(T0 + 3 * SEC + 1, 60, 9 * SEC + 1, 50, 9 * SEC, 50, "job"));
+	apply(w, ev_exit(T0 + 3 * SEC + 2, 50, 9 * SEC, 10, 50, true, 0, 10, PL_REAPER_SUBREAPER));
+	assert_string_equal(output(w),
+		"05:47:03.000000 orphan  60      10      job              parent 50 (sh) exited, adopted by subreaper 10 (sh)\n");
+	apply(w, ev_reap(T0 + 3 * SEC + 3, 50, 9 * SEC, 10));
+	assert_int_equal(tree_print(&w->f, &w->m, T0 + 4 * SEC), 0);
+	assert_non_null(strstr(output(w), "|   `-- 60 job (orphan of 50, adopted by a subreaper)\n"));
+}
+
 static json_t *parse_line(const char *line)
 {
 	json_error_t err;
@@ -325,6 +343,7 @@ int main(void)
 		T(test_zombie_table),
 		T(test_deep_chain),
 		T(test_report_text),
+		T(test_subreaper_orphan),
 		T(test_report_json),
 		T(test_snapshot_json),
 		T(test_container_tree),

@@ -12,6 +12,7 @@ enum line_result {
 	LINE_USED,
 	LINE_STOP,	/* past until_ns */
 	LINE_BAD,	/* why says what is wrong */
+	LINE_NEWER,	/* a start line of a newer schema: why says which; nothing after it is read */
 };
 
 /* Why a line cannot be used; the caller adds the file and line number. */
@@ -450,6 +451,11 @@ static int read_seed(json_t *o, uint64_t now_ns, struct places *places, struct m
 	    opt_rule(o, "reaper_rule", &s->orphan_rule, w) ||
 	    read_place(o, places, false, &cgroup_id, &pidns, &s->ns_pid, &s->place, w))
 		return -1;
+	if (!s->orphan_ppid != !json_object_get(o, "reaper_rule"))
+		return fail(w, "\"orphan_of\" and \"reaper_rule\" come together");
+	/* A dying namespace's processes are killed, not adopted: no orphan has that rule. */
+	if (s->orphan_ppid && s->orphan_rule == PL_REAPER_PIDNS_DYING)
+		return fail(w, "\"reaper_rule\" of an orphan is not \"thread\", \"subreaper\" or \"init\"");
 	s->comm = comm;
 	s->zombie = json_object_get(o, "zombie_ns");
 	if (s->zombie) {
@@ -567,7 +573,8 @@ static int add_snapshot_part(struct replay *r, json_t *o, uint64_t now_ns, struc
 
 /*
  * Who wrote what follows. A new boot makes every pid a new process: the
- * model of the old one is dropped.
+ * model of the old one is dropped. A newer schema may have changed what a
+ * field means: nothing from there on is read.
  */
 static int read_start(struct replay *r, json_t *o, struct why *w)
 {
@@ -578,6 +585,11 @@ static int read_start(struct replay *r, json_t *o, struct why *w)
 	    want_str(o, "kernel", &kernel, NULL, w) || want_str(o, "version", &version, NULL, w) ||
 	    want_uint(o, "schema", UINT32_MAX, &schema, w))
 		return LINE_BAD;
+	if (schema > PL_SCHEMA_VERSION) {
+		fail(w, "schema %llu is newer than this proclife reads (%d): the rest is not read",
+		     (unsigned long long)schema, PL_SCHEMA_VERSION);
+		return LINE_NEWER;
+	}
 	if (r->boot_id[0] && strcmp(r->boot_id, boot_id)) {
 		model_seed_begin(r->model);
 		model_seed_end(r->model, r->now_ns);
@@ -686,14 +698,14 @@ int replay_run(struct replay *r, FILE *in)
 		if (!len)
 			continue;
 		err = replay_line(r, line, len, &w);
-		if (err == LINE_BAD) {
+		if (err == LINE_BAD || err == LINE_NEWER) {
 			fprintf(r->err, "proclife: %s:%lu: %s\n", r->name, r->lines, w.msg);
 			r->bad++;
 		}
-		if (err == LINE_STOP || err < 0)
+		if (err == LINE_STOP || err == LINE_NEWER || err < 0)
 			break;
 	}
-	if (err == LINE_STOP)
+	if (err == LINE_STOP || err == LINE_NEWER)
 		err = 0;
 	else if (err >= 0)
 		err = ferror(in) ? -EIO : 0;

@@ -4,7 +4,8 @@
  * re-seeds the model, a start line of another boot empties it, and zombie
  * and orphan lines are skipped because the model derives them again.
  * A line that cannot be used is reported with its number and skipped; the
- * others still count.
+ * others still count. A start line of a newer schema ends the replay: what
+ * its lines mean may have changed.
  *
  * Times in a replay are the trace's wall clock in ns since the epoch; start_ns
  * values keep the recording host's CLOCK_BOOTTIME, which only identifies
@@ -52,9 +53,10 @@ struct replay {
 };
 
 /*
- * Reads in to its end (or past until_ns). 0 when every line was used, 1
- * when some were reported and skipped, -errno when reading failed or memory
- * ran out (not yet reported).
+ * Reads in to its end (or past until_ns, or to a start line of a newer
+ * schema than PL_SCHEMA_VERSION, which is reported). 0 when every line was
+ * used, 1 when some were reported and skipped or the rest was refused,
+ * -errno when reading failed or memory ran out (not yet reported).
  */
 int replay_run(struct replay *r, FILE *in);
 

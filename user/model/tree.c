@@ -145,7 +145,7 @@ static void put_label(const struct formatter *f, const struct proc *p, uint64_t 
 		outbuf_puts(ob, " (orphan: its parent thread ended)");
 	else
 		outbuf_printf(ob, " (orphan of %u, adopted by %s)", p->orphan_ppid,
-			      p->orphan_rule == PL_REAPER_SUBREAPER ? "a subreaper" : "init");
+			      reaper_rule_alone(p->orphan_rule));
 }
 
 struct frame {

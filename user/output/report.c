@@ -157,12 +157,14 @@ static void orphan_text(struct formatter *f, const struct model_orphan *o)
 	if (o->rule == PL_REAPER_THREAD) {
 		outbuf_printf(ob, "parent thread %u of ", o->old_ptid);
 		put_named(f, o->old_parent->pid, o->old_parent);
-		outbuf_puts(ob, " ended, adopted by a sibling thread");
+		outbuf_puts(ob, " ended, adopted by ");
+		outbuf_puts(ob, reaper_rule_words(o->rule));
 	} else {
 		outbuf_puts(ob, "parent ");
 		put_named(f, o->old_parent->pid, o->old_parent);
 		outbuf_puts(ob, " exited, adopted by ");
-		outbuf_puts(ob, o->rule == PL_REAPER_SUBREAPER ? "subreaper " : "init ");
+		outbuf_puts(ob, reaper_rule_words(o->rule));
+		outbuf_putc(ob, ' ');
 		put_named(f, o->ppid, o->parent);
 	}
 	put_text_place(f, o->proc);

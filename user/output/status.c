@@ -66,14 +66,18 @@ const char *signal_result_name(int result)
 	return "unknown";
 }
 
-/* One table per vocabulary: the JSON name, and the words the readable stream uses. */
+/*
+ * One table per vocabulary: the JSON name, and the readable stream's words
+ * for the adopter, before its pid ("subreaper 22") and alone ("a subreaper").
+ */
 static const struct {
-	const char *name, *words;
+	const char *name, *words, *alone;
 } reaper_rules[] = {
-	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
-	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper" },
-	[PL_REAPER_INIT] = { "init", "init" },
-	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init" },
+	[PL_REAPER_THREAD] = { "thread", "a sibling thread", "a sibling thread" },
+	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper", "a subreaper" },
+	[PL_REAPER_INIT] = { "init", "init", "init" },
+	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init",
+				    "the dying namespace's init" },
 };
 
 static const char *const dispositions[] = {
@@ -102,6 +106,11 @@ const char *reaper_rule_name(int rule)
 const char *reaper_rule_words(int rule)
 {
 	return rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ? reaper_rules[rule].words : NULL;
+}
+
+const char *reaper_rule_alone(int rule)
+{
+	return rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ? reaper_rules[rule].alone : NULL;
 }
 
 int reaper_rule_from_name(const char *name)

@@ -21,8 +21,10 @@ const char *signal_result_name(int result);
 const char *disposition_name(int disposition);
 /* "thread", "subreaper", "init", "pidns_dying"; NULL for PL_REAPER_NONE and unknown values. */
 const char *reaper_rule_name(int rule);
-/* The same rule in the readable stream's words ("a sibling thread"). */
+/* The same rule in the readable stream's words, before the adopter's pid ("subreaper"). */
 const char *reaper_rule_words(int rule);
+/* Those words where no pid follows ("a subreaper"). */
+const char *reaper_rule_alone(int rule);
 /* The inverse lookups of the names above; -1 for a name that is not one. */
 int reaper_rule_from_name(const char *name);
 int disposition_from_name(const char *name);

@@ -177,6 +177,21 @@ static void choose_programs(struct proclife_bpf *skel, uint32_t programs, bool g
 	bpf_program__set_autoload(group_dead ? skel->progs.handle_exit : skel->progs.handle_exit_group_dead, false);
 }
 
+/*
+ * The programs that keep the filter's sets, whatever is printed: a fork
+ * puts a child among -p's descendants, and an exit judges a process as it
+ * ends (nothing a filter looks at changes after it), for a free only reads
+ * the sets.
+ */
+static uint32_t with_set_keepers(uint32_t programs, const struct tracer_filter *f)
+{
+	if (f->pid)
+		programs |= 1u << PL_EV_FORK;
+	if ((f->comm || f->uid_on || f->ncgroups) && (programs & (1u << PL_EV_REAP)))
+		programs |= 1u << PL_EV_EXIT;
+	return programs;
+}
+
 static int configure_filter(struct tracer *t, const struct tracer_filter *f)
 {
 	struct proclife_bpf *skel = t->skel;
@@ -234,7 +249,7 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 	err = exit_has_group_dead(cfg->btf_path, &group_dead);
 	if (err)
 		return err;
-	choose_programs(skel, cfg->programs, group_dead);
+	choose_programs(skel, with_set_keepers(cfg->programs, &cfg->filter), group_dead);
 	err = configure_filter(t, &cfg->filter);
 	if (err)
 		return err;
