@@ -4,6 +4,8 @@
  * used (invalid UTF-8 as U+FFFD), and the readable stream must stay one
  * line per event with no raw control bytes.
  */
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -152,11 +154,60 @@ static void text_cannot_be_spoofed(void **state)
 	trace_free(&t);
 }
 
+/*
+ * A host name is any 64 bytes root chose: the start line and every line's
+ * host fields stay whole JSON and say it (control bytes escaped, bytes that
+ * are not UTF-8 as U+FFFD). Traced in a UTS namespace of its own.
+ */
+static void host_name_stays_valid(void **state)
+{
+	static const char *const opts[] = { "--host-fields", NULL };
+	char name[64], want[3 * sizeof(name) + 1];
+	int host_ns;
+
+	(void)state;
+	if (harness_unsupported())
+		skip();
+	host_ns = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+	assert_true(host_ns >= 0);
+	assert_int_equal(unshare(CLONE_NEWUTS), 0);
+	for (int control = 0; control <= 1; control++) {
+		const char *argv[] = { harness_prog("prog_target"), "args", NULL };
+		struct trace t;
+		json_t *starts, *ev;
+		size_t i;
+		pid_t pid;
+		int status;
+
+		want[0] = '\0';
+		for (i = 0; i < sizeof(name); i++) {
+			name[i] = (char)(control ? 1 + i % 31 : 0xf8 + i % 8);
+			strcat(want, control ? (char[]){ name[i], '\0' } : FFFD);
+		}
+		assert_int_equal(sethostname(name, sizeof(name)), 0);
+		assert_int_equal(trace_start(&t, opts), 0);
+		pid = spawn(argv, NULL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_non_null(trace_wait(&t, "exec", pid));
+		/* Every line parsed (the harness aborts on one that does not). */
+		assert_int_equal(WEXITSTATUS(trace_stop(&t)), 0);
+		starts = trace_find(&t, "start", -1);
+		assert_int_equal(json_array_size(starts), 1);
+		json_decref(starts);
+		json_array_foreach(t.events, i, ev)
+			assert_string_equal(json_string_value(json_object_get(ev, "host")), want);
+		trace_free(&t);
+	}
+	assert_int_equal(setns(host_ns, CLONE_NEWUTS), 0);
+	close(host_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_stays_valid),
 		cmocka_unit_test(text_cannot_be_spoofed),
+		cmocka_unit_test(host_name_stays_valid),
 	};
 
 	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);

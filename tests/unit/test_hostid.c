@@ -33,28 +33,23 @@ static void boot_id_file(char path[64], const char *content)
 	close(fd);
 }
 
-/* Lines a formatter writes, parsed, with the host read from a fake boot id. */
-static json_t *lines_of(bool host_fields, void (*write)(struct formatter *f))
+/* Lines a formatter writes with host h, parsed. */
+static json_t *lines_with(struct host_id *h, bool host_fields, void (*write)(struct formatter *f))
 {
 	struct wallclock clock = { .boot_to_real_ns = 1795240020ULL * 1000000000ULL, .cached_sec = -1 };
-	struct host_id h;
 	struct outbuf ob;
-	struct formatter f = { .ob = &ob, .clock = &clock, .json = true, .host = &h,
+	struct formatter f = { .ob = &ob, .clock = &clock, .json = true, .host = h,
 			       .host_fields = host_fields };
 	int fd = memfd_create("hostid-test", 0);
-	char path[64], *text, *line, *save;
+	char *text, *line, *save;
 	json_t *lines = json_array();
 	struct stat st;
 
-	boot_id_file(path, BOOT_ID "\n");
-	assert_int_equal(host_id_read(&h, path), 0);
-	unlink(path);
 	assert_true(fd >= 0);
 	assert_int_equal(outbuf_init(&ob, fd, 4096), 0);
 	write(&f);
 	assert_int_equal(outbuf_flush(&ob), 0);
 	outbuf_free(&ob);
-	host_id_free(&h);
 	assert_int_equal(fstat(fd, &st), 0);
 	text = calloc(1, st.st_size + 1);
 	assert_non_null(text);
@@ -64,10 +59,26 @@ static json_t *lines_of(bool host_fields, void (*write)(struct formatter *f))
 		json_error_t err;
 		json_t *o = json_loads(line, 0, &err);
 
-		assert_non_null(o);
+		if (!o)
+			fail_msg("not JSON (%s): %s", err.text, line);
 		json_array_append_new(lines, o);
 	}
 	free(text);
+	return lines;
+}
+
+/* The same with this host's identity and a fake boot id. */
+static json_t *lines_of(bool host_fields, void (*write)(struct formatter *f))
+{
+	struct host_id h;
+	char path[64];
+	json_t *lines;
+
+	boot_id_file(path, BOOT_ID "\n");
+	assert_int_equal(host_id_read(&h, path), 0);
+	unlink(path);
+	lines = lines_with(&h, host_fields, write);
+	host_id_free(&h);
 	return lines;
 }
 
@@ -129,6 +140,64 @@ static void test_host_fields(void **state)
 	json_decref(without);
 }
 
+static void write_start_and_events(struct formatter *f)
+{
+	write_start(f);
+	write_events(f);
+}
+
+/*
+ * Whatever bytes a host name holds (sethostname takes any 64), every line
+ * stays whole JSON and says it: control bytes escaped (six bytes each),
+ * bytes that are not UTF-8 as U+FFFD. The kernel release and boot id too.
+ */
+static void hostile(char *s, size_t n, bool control)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)(control ? 1 + i % 31 : 0xf8 + i % 8);
+	s[n] = '\0';
+}
+
+static void assert_said(const char *got, const char *sent, bool control)
+{
+	size_t n = strlen(sent);
+
+	if (control) {
+		assert_string_equal(got, sent);
+		return;
+	}
+	assert_int_equal(strlen(got), 3 * n);
+	for (size_t i = 0; i < n; i++)
+		assert_memory_equal(got + 3 * i, "\xef\xbf\xbd", 3);
+}
+
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	for (int control = 0; control <= 1; control++) {
+		struct host_id h = { 0 };
+		json_t *lines, *o;
+		size_t i;
+
+		hostile(h.host, sizeof(h.host) - 1, control);
+		hostile(h.kernel, sizeof(h.kernel) - 1, control);
+		hostile(h.boot_id, sizeof(h.boot_id) - 1, control);
+		assert_int_equal(host_id_render(&h), 0);
+		lines = lines_with(&h, true, write_start_and_events);
+		assert_int_equal(json_array_size(lines), 3);
+		json_array_foreach(lines, i, o) {
+			assert_said(str(o, "host"), h.host, control);
+			assert_said(str(o, "boot_id"), h.boot_id, control);
+		}
+		o = json_array_get(lines, 0);
+		assert_string_equal(str(o, "type"), "start");
+		assert_said(str(o, "kernel"), h.kernel, control);
+		assert_string_equal(str(o, "version"), PROCLIFE_VERSION);
+		json_decref(lines);
+		host_id_free(&h);
+	}
+}
+
 static void test_bad_boot_id(void **state)
 {
 	struct host_id h;
@@ -146,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_line),
 		cmocka_unit_test(test_host_fields),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_bad_boot_id),
 	};
 

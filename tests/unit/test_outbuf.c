@@ -250,6 +250,30 @@ static void test_error_of_a_bad_descriptor(void **state)
 	close(fd);
 }
 
+/* With no descriptor it is a string: it grows, nothing is ever cut. */
+static void test_in_memory_grows(void **state)
+{
+	struct outbuf ob;
+	char big[100];
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(outbuf_init(&ob, -1, 4), 0);
+	outbuf_puts(&ob, "abc");
+	outbuf_putc(&ob, 'd');
+	outbuf_putc(&ob, 'e');
+	outbuf_write(&ob, big, sizeof(big));
+	assert_null(outbuf_room(&ob, 1000));
+	outbuf_u64(&ob, 42);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	assert_int_equal(ob.len, 5 + sizeof(big) + 2);
+	assert_memory_equal(ob.buf, "abcde", 5);
+	assert_memory_equal(ob.buf + 5, big, sizeof(big));
+	assert_memory_equal(ob.buf + 5 + sizeof(big), "42", 2);
+	assert_int_equal(outbuf_error(&ob), 0);
+	outbuf_free(&ob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_sticky_error_after_closed_pipe),
 		cmocka_unit_test(test_sticky_error_from_implicit_flush),
 		cmocka_unit_test(test_error_of_a_bad_descriptor),
+		cmocka_unit_test(test_in_memory_grows),
 	};
 
 	return cmocka_run_group_tests_name("outbuf", tests, NULL, NULL);

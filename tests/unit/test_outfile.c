@@ -261,6 +261,35 @@ static void test_write_errors(void **state)
 	free(of.tail);
 }
 
+/* A header larger than any start line so far: whole, however long. */
+#define BIG_HEADER (64 << 10)
+
+static void big_header(void *ctx, struct outbuf *into)
+{
+	(void)ctx;
+	for (int i = 0; i < BIG_HEADER; i++)
+		outbuf_putc(into, 'h');
+	outbuf_putc(into, '\n');
+}
+
+static void test_big_header(void **state)
+{
+	struct dir *d = *state;
+	struct outfile_config cfg = { .path = d->file, .header = big_header };
+	struct outfile of;
+	char *got;
+
+	assert_int_equal(outfile_open(&of, &cfg), 0);
+	put(&of, "a\n");
+	assert_int_equal(outfile_close(&of), 0);
+	got = slurp(d->file);
+	assert_non_null(got);
+	assert_int_equal(strlen(got), BIG_HEADER + 3);
+	assert_int_equal(strspn(got, "h"), BIG_HEADER);
+	assert_string_equal(got + BIG_HEADER, "\na\n");
+	free(got);
+}
+
 /* Rotation renames files: only a regular file can be rotated. */
 static void test_rotate_needs_a_file(void **state)
 {
@@ -283,6 +312,7 @@ int main(void)
 		T(test_rotate_keeps_lines_whole),
 		T(test_write_errors),
 		T(test_rotate_needs_a_file),
+		T(test_big_header),
 #undef T
 	};
 

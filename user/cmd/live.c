@@ -286,8 +286,7 @@ static int housekeeping(struct live *l)
 	}
 	if (!err && l->metrics) {
 		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
-		l->stats.write_errors = l->out.file->write_errors;
-		l->stats.output_files = l->out.file->rotations;
+		l->stats.rotations = l->out.file->rotations;
 		l->stats.clock_steps = l->clock.steps;
 		metrics_server_run(l->metrics);
 	}

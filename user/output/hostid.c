@@ -20,21 +20,28 @@ static int read_boot_id(const char *path, char out[37])
 	return n == 36 ? 0 : -EINVAL;
 }
 
-/* Rendered once: every line may end with it. */
-static char *render_fields(const struct host_id *h)
+/*
+ * Rendered once: every line may end with it. In memory, so a host name of
+ * escapes (six bytes for each control byte) is kept whole.
+ */
+int host_id_render(struct host_id *h)
 {
 	struct outbuf ob;
-	char *s;
+	int err = outbuf_init(&ob, -1, 128);
 
-	if (outbuf_init(&ob, -1, 4 * sizeof(h->host) + 64))
-		return NULL;
+	if (err)
+		return err;
 	outbuf_puts(&ob, ",\"host\":");
 	json_put_string(&ob, h->host, strlen(h->host));
 	outbuf_puts(&ob, ",\"boot_id\":");
 	json_put_string(&ob, h->boot_id, strlen(h->boot_id));
-	s = strndup(ob.buf, ob.len);
+	err = -outbuf_error(&ob);
+	free(h->fields_json);
+	h->fields_json = err ? NULL : strndup(ob.buf, ob.len);
 	outbuf_free(&ob);
-	return s;
+	if (!err && !h->fields_json)
+		err = -ENOMEM;
+	return err;
 }
 
 int host_id_read(struct host_id *h, const char *boot_id_path)
@@ -56,12 +63,10 @@ int host_id_read(struct host_id *h, const char *boot_id_path)
 			strerror(-err));
 		return err;
 	}
-	h->fields_json = render_fields(h);
-	if (!h->fields_json) {
-		fprintf(stderr, "proclife: cannot read the host's identity: %s\n", strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	return 0;
+	err = host_id_render(h);
+	if (err)
+		fprintf(stderr, "proclife: cannot read the host's identity: %s\n", strerror(-err));
+	return err;
 }
 
 void host_id_free(struct host_id *h)

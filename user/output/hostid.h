@@ -17,6 +17,8 @@ struct host_id {
 
 /* Reads them (boot_id_path: HOSTID_BOOT_ID); 0 or -errno, reported on stderr. */
 int host_id_read(struct host_id *h, const char *boot_id_path);
+/* fields_json from host and boot_id as they stand; 0 or -ENOMEM. */
+int host_id_render(struct host_id *h);
 void host_id_free(struct host_id *h);
 
 #endif

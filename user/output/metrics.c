@@ -238,11 +238,9 @@ int metrics_render(FILE *f, const struct model *m, const struct metrics_counts *
 	      "Bytes the kernel wrote to the ring buffer that proclife has not read yet.", c->ring_pending);
 	gauge(f, "proclife_ring_buffer_size_bytes", "Size of the ring buffer (--buffer-size).",
 	      c->ring_size);
-	counter(f, "proclife_output_write_errors_total",
-		"Writes of the output that failed (a full disk), a closed pipe aside.", c->write_errors);
 	counter(f, "proclife_output_rotations_total",
 		"Output files begun by a rotation (--rotate-size) or a reopen (SIGHUP).",
-		c->output_files);
+		c->rotations);
 	counter(f, "proclife_clock_steps_total",
 		"Steps of the wall clock that the lines' times followed.", c->clock_steps);
 	return self_usage(f);

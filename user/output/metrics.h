@@ -25,8 +25,7 @@ struct metrics_counts {
 	uint64_t lost;			/* events the kernel could not send */
 	uint64_t ring_pending;		/* bytes written to the ring buffer, not yet read */
 	uint64_t ring_size;
-	uint64_t write_errors;		/* failed writes of the output (outfile.h) */
-	uint64_t output_files;		/* output files begun by a rotation or a reopen */
+	uint64_t rotations;		/* output files begun by a rotation or a reopen */
 	uint64_t clock_steps;		/* wall-clock steps followed (clock.h) */
 };
 

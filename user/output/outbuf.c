@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,33 @@ int outbuf_close(struct outbuf *ob)
 	return err;
 }
 
+static bool in_memory(const struct outbuf *ob)
+{
+	return !ob->file && ob->fd < 0;
+}
+
+/* Room for n more bytes in a buffer in memory; a failure empties it, for good. */
+static void grow(struct outbuf *ob, size_t n)
+{
+	size_t cap = ob->len + n > 2 * ob->cap ? ob->len + n : 2 * ob->cap;
+	char *buf = ob->err ? NULL : realloc(ob->buf, cap);
+
+	if (!buf) {
+		ob->err = ENOMEM;
+		ob->len = 0;
+		return;
+	}
+	ob->buf = buf;
+	ob->cap = cap;
+}
+
 int outbuf_flush(struct outbuf *ob)
 {
 	size_t off = 0;
+
+	/* Nowhere to write to: what is held stays. */
+	if (in_memory(ob))
+		return -ob->err;
 
 	if (ob->file && !ob->err && ob->len)
 		ob->err = -outfile_write(ob->file, ob->buf, ob->len);
@@ -86,6 +111,14 @@ int outbuf_flush(struct outbuf *ob)
 
 void outbuf_write_slow(struct outbuf *ob, const void *p, size_t n)
 {
+	if (in_memory(ob)) {
+		grow(ob, n);
+		if (!ob->err) {
+			memcpy(ob->buf + ob->len, p, n);
+			ob->len += n;
+		}
+		return;
+	}
 	outbuf_flush(ob);
 	if (n > ob->cap) {
 		const char *s = p;

@@ -2,6 +2,10 @@
  * A buffered writer over a file descriptor. Errors are sticky: after the
  * first failed write nothing more is written and outbuf_error() tells why,
  * so formatters never check each call.
+ *
+ * With no descriptor (fd < 0) it is a string in memory: it grows to hold all
+ * that is written, so a line rendered to be kept or measured is never cut
+ * (after a failed allocation it is empty and outbuf_error() is ENOMEM).
  */
 #ifndef PL_OUTBUF_H
 #define PL_OUTBUF_H
@@ -58,21 +62,23 @@ static inline void outbuf_puts(struct outbuf *ob, const char *s)
 static inline void outbuf_putc(struct outbuf *ob, char c)
 {
 	if (__builtin_expect(ob->len == ob->cap, 0))
-		outbuf_flush(ob);
-	ob->buf[ob->len++] = c;
+		outbuf_write_slow(ob, &c, 1);
+	else
+		ob->buf[ob->len++] = c;
 }
 
 /*
  * Where the next n bytes go when the buffer has room for them (after a
  * flush if needed), so a writer can fill them without a check per byte;
- * NULL when n is more than the whole buffer holds. outbuf_commit() says
- * how many were written.
+ * NULL when there is no such room (n is more than the whole buffer holds,
+ * or a buffer in memory is full): the caller writes through outbuf_write.
+ * outbuf_commit() says how many were written.
  */
 static inline char *outbuf_room(struct outbuf *ob, size_t n)
 {
 	if (__builtin_expect(ob->cap - ob->len < n, 0)) {
 		outbuf_flush(ob);
-		if (ob->cap < n)
+		if (ob->cap - ob->len < n)
 			return NULL;
 	}
 	return ob->buf + ob->len;

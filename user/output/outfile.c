@@ -8,8 +8,8 @@
 #include "outbuf.h"
 #include "outfile.h"
 
-/* Room for the header lines: a start line is a few hundred bytes. */
-#define HEADER_CAP (16 << 10)
+/* A start line is a few hundred bytes; the header's buffer grows when it needs more. */
+#define HEADER_CAP 1024
 
 const char *outfile_name(const struct outfile *of)
 {
@@ -107,7 +107,8 @@ static int write_header(struct outfile *of)
 	if (err)
 		return report("write", outfile_name(of), err);
 	of->cfg.header(of->cfg.ctx, &hdr);
-	err = write_all(of, hdr.buf, hdr.len);
+	err = outbuf_error(&hdr);
+	err = err ? report("write", outfile_name(of), -err) : write_all(of, hdr.buf, hdr.len);
 	outbuf_free(&hdr);
 	return err;
 }
