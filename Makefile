@@ -50,11 +50,12 @@ endif
 
 USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
 # Debian's libmicrohttpd cannot link statically (GnuTLS needs p11-kit, shipped
-# only as a shared library): a static build has no metrics server.
+# only as a shared library): a static build has no metrics server, and its
+# command line refuses --metrics.
 ifeq ($(STATIC),1)
 USER_SRCS := $(filter-out user/output/metrics_server.c,$(USER_SRCS))
+CFLAGS += -DPROCLIFE_NO_METRICS_SERVER
 else
-USER_SRCS := $(filter-out user/output/metrics_server_static.c,$(USER_SRCS))
 LDLIBS += -lmicrohttpd
 endif
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))

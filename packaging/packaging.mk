@@ -1,7 +1,8 @@
 # Install, uninstall and the Debian package. `make install PREFIX=/usr/local
 # DESTDIR=` puts the binary, the man page proclife(8), the systemd unit, the
-# logrotate snippet and the docs (schema, metrics, alerts) in place; `make deb`
-# builds $(DEB) with dpkg's own tools from the same `make install`.
+# logrotate snippet, the docs (schema, metrics, alerts) and the rsyslog example
+# in place; `make deb` builds $(DEB), stripped, and its debug symbols in
+# proclife-dbgsym, with debhelper's tools from the same `make install`.
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -14,8 +15,11 @@ SYSCONFDIR ?= /etc
 MAN := $(OUTPUT)/proclife.8
 # The contracts an operator builds on: the JSON schema, the metrics, alert rules.
 DOCS := schema.md metrics.md alerts.yml
+# Examples stay out of /etc: installing an agent must not change what the
+# host's rsyslog does (docs/fleet.md says how to enable it).
+EXAMPLEDIR := $(DOCDIR)/examples
 INSTALLED := $(SBINDIR)/proclife $(MANDIR)/man8/proclife.8 $(UNITDIR)/proclife.service \
-	$(SYSCONFDIR)/logrotate.d/proclife $(addprefix $(DOCDIR)/,$(DOCS))
+	$(SYSCONFDIR)/logrotate.d/proclife $(addprefix $(DOCDIR)/,$(DOCS)) $(EXAMPLEDIR)/rsyslog.conf
 
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB_DIR := $(OUTPUT)/deb
@@ -40,20 +44,25 @@ install: $(OUTPUT)/proclife $(MAN)
 	$(Q)install -D -m 0644 packaging/proclife.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/proclife
 	$(Q)install -d -m 0755 $(DESTDIR)$(DOCDIR)
 	$(Q)install -m 0644 $(addprefix docs/,$(DOCS)) $(DESTDIR)$(DOCDIR)/
+	$(Q)install -D -m 0644 packaging/proclife.rsyslog.conf $(DESTDIR)$(EXAMPLEDIR)/rsyslog.conf
 
 # Removes what install put there; of the directories, only proclife's own.
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)! [ -d $(DESTDIR)$(EXAMPLEDIR) ] || rmdir $(DESTDIR)$(EXAMPLEDIR)
 	$(Q)! [ -d $(DESTDIR)$(DOCDIR) ] || rmdir $(DESTDIR)$(DOCDIR)
 
-# debian/proclife is the package's tree, as dpkg-shlibdeps and dpkg-gencontrol
-# expect; they derive Depends from the binary's libraries and Installed-Size
-# from the tree. The changelog holds just this build, for dpkg-gencontrol.
+# debian/proclife is the package's tree, as debhelper expects: dh_strip moves
+# the debug symbols into proclife-dbgsym, dh_shlibdeps and dh_gencontrol derive
+# Depends from the binary's libraries and Installed-Size from the tree. The
+# changelog holds just this build; a native package ships it as changelog.gz.
+DEB_DOC := $(DEB_DIR)/debian/proclife/usr/share/doc/proclife
 deb: $(OUTPUT)/proclife $(MAN)
 	$(call msg,DEB,$(DEB))
 	$(Q)rm -rf $(DEB_DIR)
 	$(Q)$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_DIR))/debian/proclife
 	$(Q)gzip -9n $(DEB_DIR)/debian/proclife/usr/share/man/man8/proclife.8
+	$(Q)install -m 0644 packaging/debian/copyright $(DEB_DOC)/copyright
 	$(Q)install -d -m 0755 $(DEB_DIR)/debian/proclife/DEBIAN
 	$(Q)install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm \
 		$(DEB_DIR)/debian/proclife/DEBIAN/
@@ -63,5 +72,6 @@ deb: $(OUTPUT)/proclife $(MAN)
 		'$(VERSION)' '$(PROCLIFE_COMMIT)' "$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
 		"$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
 		> $(DEB_DIR)/debian/changelog
-	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps debian/proclife/usr/sbin/proclife && dpkg-gencontrol -pproclife -Pdebian/proclife
-	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_DIR)/debian/proclife $(DEB) >/dev/null
+	$(Q)gzip -9nc $(DEB_DIR)/debian/changelog > $(DEB_DOC)/changelog.gz
+	$(Q)cd $(DEB_DIR) && dh_strip && dh_shlibdeps && dh_gencontrol && dh_md5sums && \
+		dh_builddeb --destdir=$(abspath $(OUTPUT)) >/dev/null

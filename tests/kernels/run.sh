@@ -1,8 +1,8 @@
 #!/bin/bash
 # Runs proclife's lifecycle smoke test on Debian's 6.1 and 6.12 kernels, each
 # booted under qemu with software emulation, and on the host kernel; prints
-# one PASS/FAIL/SKIP line per kernel and a closing "kernels: N passed, ..."
-# line. Exits 1 when any kernel fails.
+# one PASS/FAIL/SKIP line per kernel, one for the static build's command line,
+# and a closing "kernels: N passed, ..." line. Exits 1 when any of them fails.
 #
 # Usage: run.sh PROCLIFE WORKLOAD OUTDIR
 #   PROCLIFE, WORKLOAD: static builds (they run unchanged in every guest).
@@ -284,12 +284,31 @@ test_host() {
 	fi
 }
 
+# The static build has no metrics server: its command line refuses --metrics
+# as a usage error, before anything starts.
+test_static_cli() {
+	local t0 got rc want="proclife: --metrics: this build has no metrics server (static build)"
+
+	t0=$(now_us)
+	reason='' detail=''
+	got=$("$proclife" --metrics 9810 trace 2>&1 >/dev/null </dev/null)
+	rc=$?
+	if [ "$rc" = 2 ] && [ "$(head -n 1 <<<"$got")" = "$want" ]; then
+		report PASS "static build: --metrics refused at parse time" "$t0"
+	else
+		reason="want exit status 2 and: $want"
+		detail="exit status $rc"$'\n'"$(head -n 5 <<<"$got")"
+		report FAIL "static build: --metrics refused at parse time" "$t0"
+	fi
+}
+
 mkdir -p "$out" || exit 1
 t_all=$(now_us)
 ensure_deps
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$proclife" "$workload" ||
 	die "cannot build the guests' initramfs"
 
+test_static_cli
 for k in $kernels; do
 	case $k in
 	host) test_host ;;

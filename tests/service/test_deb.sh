@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make deb builds a package with make install's content; dpkg -i installs it on
-# this host, where proclife --version, man -l on its page, systemctl enable and
-# systemd-analyze verify on its unit work; dpkg --purge then leaves nothing: no
-# file of the package, no log directory, no enablement.
+# make deb builds a package with make install's content, its binary stripped
+# (the symbols in proclife-dbgsym), a machine-readable copyright, and nothing
+# lintian calls an error or a warning; dpkg -i installs it on this host, where
+# proclife --version, man -l on its page, systemctl enable and systemd-analyze
+# verify on its unit work; dpkg --purge then leaves nothing: no file of the
+# package, no log directory, no enablement.
 . "${0%/*}/tap.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -25,9 +27,12 @@ else
 	not_ok "make deb builds $deb" "$out"
 	tap_done
 fi
-# The same files as make install (the man page compressed, as Debian does).
+# The same files as make install (the man page compressed, as Debian does),
+# and the two every Debian package has.
 make_install "$tmp/root" /usr >/dev/null 2>&1
-want=$(cd "$tmp/root" && find . -type f | sed 's|^\.||; s|/man8/proclife.8$|&.gz|' | sort)
+want=$( (cd "$tmp/root" && find . -type f | sed 's|^\.||; s|/man8/proclife.8$|&.gz|'
+	echo /usr/share/doc/proclife/copyright
+	echo /usr/share/doc/proclife/changelog.gz) | sort)
 got=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\.||' | sort)
 [[ $got == "$want" ]] && ok "the package holds what make install does" ||
 	not_ok "the package holds what make install does" "package: "$got "install: "$want
@@ -36,6 +41,28 @@ grep -q "^Version: $(sed -n 's/^VERSION := //p' Makefile)$" <<<"$fields" &&
 	grep -q '^Depends: .*libbpf1.*libjansson4' <<<"$fields" &&
 	ok "its control file has the Makefile's version and the libraries' packages" ||
 	not_ok "its control file has the Makefile's version and the libraries' packages" "$fields"
+
+dpkg-deb -x "$deb" "$tmp/pkg"
+bin=$tmp/pkg/usr/sbin/proclife
+kind=$(file -b "$bin")
+[[ $kind == *", stripped" ]] && ok "its binary is stripped" || not_ok "its binary is stripped" "$kind"
+# The debug symbols go to proclife-dbgsym, under the stripped binary's build id.
+dbgsym=${deb/proclife_/proclife-dbgsym_}
+id=$(readelf -n "$bin" | sed -n 's/^ *Build ID: //p')
+dpkg-deb -x "$dbgsym" "$tmp/dbgsym" 2>/dev/null
+debug=$tmp/dbgsym/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+[[ -n $id ]] && readelf -S "$debug" 2>/dev/null | grep -q '\.debug_info' &&
+	ok "its debug symbols are in $dbgsym" ||
+	not_ok "its debug symbols are in $dbgsym" "build id: $id" "$(dpkg-deb -c "$dbgsym" 2>&1)"
+copyright=$tmp/pkg/usr/share/doc/proclife/copyright
+[[ $(head -n 1 "$copyright" 2>&1) == "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" ]] &&
+	grep -q '^License: LGPL-2.1 or BSD-2-clause$' "$copyright" &&
+	ok "its copyright file is machine-readable and names the BPF part's licenses" ||
+	not_ok "its copyright file is machine-readable and names the BPF part's licenses"
+# Info tags are notes, not failures (such as words in the binary's strings that
+# look misspelt: kernel field names from BTF, truncated messages).
+out=$(lintian --fail-on error,warning "$deb" 2>&1)
+[[ $? -eq 0 ]] && ok "lintian: no error, no warning" || not_ok "lintian: no error, no warning" "$out"
 
 # Whatever happens below, the host is left without the package.
 trap 'dpkg --purge proclife >/dev/null 2>&1; rm -rf "$tmp"' EXIT

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make install puts the binary, proclife(8), the unit, the logrotate snippet and
-# the schema under PREFIX (logrotate's under /etc) with the right modes; the unit
-# names the installed binary; make uninstall removes exactly those files;
+# make install puts the binary, proclife(8), the unit, the logrotate snippet, the
+# docs and the rsyslog example (the file the fleet test runs) under PREFIX
+# (logrotate's under /etc, nothing in /etc/rsyslog.d) with the right modes; the
+# unit names the installed binary; make uninstall removes exactly those files;
 # --version names the commit the binary was built from, "unknown" outside git.
 . "${0%/*}/tap.sh"
 
@@ -14,6 +15,7 @@ files=(
 	"644 /usr/local/share/doc/proclife/schema.md"
 	"644 /usr/local/share/doc/proclife/metrics.md"
 	"644 /usr/local/share/doc/proclife/alerts.yml"
+	"644 /usr/local/share/doc/proclife/examples/rsyslog.conf"
 )
 
 if out=$(make_install "$root" /usr/local 2>&1); then
@@ -30,6 +32,9 @@ done
 n=$(find "$root" -type f | wc -l)
 [[ $n -eq ${#files[@]} ]] && ok "install puts nothing else" ||
 	not_ok "install puts nothing else" "$(find "$root" -type f)"
+cmp -s packaging/proclife.rsyslog.conf "$root/usr/local/share/doc/proclife/examples/rsyslog.conf" &&
+	ok "the rsyslog example is packaging/proclife.rsyslog.conf" ||
+	not_ok "the rsyslog example is packaging/proclife.rsyslog.conf"
 cmp -s "$PROCLIFE" "$root/usr/local/sbin/proclife" && ok "the installed binary is the build's" ||
 	not_ok "the installed binary is the build's"
 exec_start=$(unit_value "$root/usr/local/lib/systemd/system/proclife.service" ExecStart)

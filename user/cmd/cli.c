@@ -309,6 +309,10 @@ static int parse_option(struct options *o, int c, const char *arg)
 		o->events_given = true;
 		return parse_events(arg, &o->events);
 	case 'M': {
+#ifdef PROCLIFE_NO_METRICS_SERVER
+		fputs("proclife: --metrics: this build has no metrics server (static build)\n", stderr);
+		return -1;
+#else
 		struct sockaddr_storage sa;
 		socklen_t len;
 
@@ -317,6 +321,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 				   "expected PORT, ADDR:PORT or [ADDR]:PORT with a numeric address");
 		o->metrics_addr = arg;
 		return 0;
+#endif
 	}
 	}
 	return -1;

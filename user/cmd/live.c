@@ -284,12 +284,14 @@ static int housekeeping(struct live *l)
 		dump_requested = 0;
 		err = dump_tree(l, now);
 	}
+#ifndef PROCLIFE_NO_METRICS_SERVER
 	if (!err && l->metrics) {
 		tracer_ring_usage(l->tracer, &l->stats.ring_pending, &l->stats.ring_size);
 		l->stats.rotations = l->out.file->rotations;
 		l->stats.clock_steps = l->clock.steps;
 		metrics_server_run(l->metrics);
 	}
+#endif
 	if (!err && reopen_requested)
 		return reopen_output(l);
 	return err ? err : flush_output(l);
@@ -300,6 +302,7 @@ static int poll_once(struct live *l, int timeout_ms)
 	int err = 0;
 
 	wallclock_follow(&l->clock);
+#ifndef PROCLIFE_NO_METRICS_SERVER
 	/* A scrape wakes the loop as records do; it is answered after they are applied. */
 	if (l->metrics) {
 		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
@@ -309,6 +312,7 @@ static int poll_once(struct live *l, int timeout_ms)
 		}
 		timeout_ms = 0;
 	}
+#endif
 	err = tracer_poll(l->tracer, timeout_ms);
 	if (l->err)
 		return l->err;
@@ -418,11 +422,13 @@ static int start(struct live *l)
 		return err;
 	}
 	l->model_ready = true;
+#ifndef PROCLIFE_NO_METRICS_SERVER
 	if (o->metrics_addr) {
 		err = metrics_server_start(&l->metrics, o->metrics_addr, &l->model, &l->stats);
 		if (err)
 			return err;
 	}
+#endif
 	l->fmt.places = &l->model.places;
 	err = install_handlers(o);
 	if (err) {
@@ -530,7 +536,9 @@ int live_run(const struct options *o)
 	if (err > 0)
 		err = 0;
 
+#ifndef PROCLIFE_NO_METRICS_SERVER
 	metrics_server_stop(l.metrics);
+#endif
 	tracer_destroy(l.tracer);
 	filter_free(&l.filter);
 	if (l.model_ready)
