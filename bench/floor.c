@@ -1,0 +1,93 @@
+/*
+ * Loads and attaches bench/floor.bpf.c, prints "ready", then consumes its
+ * ring buffer until SIGINT or SIGTERM, as proclife's consumer would (records
+ * are read from another CPU than the one that wrote them). bench/run reads
+ * the programs' run-time statistics from this process's fds meanwhile. At the
+ * end it prints one JSON line: records consumed, failed reservations and the
+ * record size.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "proclife.h"
+#include "floor.skel.h"
+
+/* How often the buffer is drained: 8 MiB holds far more than a storm makes meanwhile. */
+#define DRAIN_INTERVAL_NS (10 * 1000 * 1000)
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int count_record(void *ctx, void *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	++*(unsigned long long *)ctx;
+	return 0;
+}
+
+static unsigned long long failed_reservations(struct floor_bpf *skel)
+{
+	int cpus = libbpf_num_possible_cpus(), i;
+	unsigned long long total = 0;
+	__u64 per_cpu[cpus > 0 ? cpus : 1];
+	__u32 zero = 0;
+
+	if (cpus <= 0 || bpf_map__lookup_elem(skel->maps.failed, &zero, sizeof(zero), per_cpu,
+					      sizeof(per_cpu), 0))
+		return 0;
+	for (i = 0; i < cpus; i++)
+		total += per_cpu[i];
+	return total;
+}
+
+int main(void)
+{
+	struct timespec interval = {0, DRAIN_INTERVAL_NS};
+	struct sigaction sa = {.sa_handler = on_stop};
+	unsigned long long records = 0;
+	struct ring_buffer *rb = NULL;
+	struct floor_bpf *skel;
+	int err;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	skel = floor_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
+		return 1;
+	}
+	err = floor_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "floor: cannot attach the BPF programs: %s\n", strerror(-err));
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.records), count_record, &records, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "floor: cannot map the ring buffer: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (!stopping) {
+		ring_buffer__consume(rb);
+		nanosleep(&interval, NULL);
+	}
+	ring_buffer__consume(rb);
+	printf("{\"records\":%llu,\"failed_reservations\":%llu,\"record_bytes\":%zu}\n", records,
+	       failed_reservations(skel), sizeof(struct pl_fork));
+out:
+	ring_buffer__free(rb);
+	floor_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
