@@ -41,13 +41,16 @@ struct {
 	__type(value, __u64);
 } by_pid SEC(".maps");
 
-static __always_inline void count_failed(void)
+/* A record of the fork record's size, or NULL (counted) when the buffer is full. */
+static __always_inline struct pl_fork *reserve_record(void)
 {
+	struct pl_fork *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&failed, &zero);
+	__u64 *n;
 
-	if (n)
+	if (!e && (n = bpf_map_lookup_elem(&failed, &zero)))
 		*n += 1;
+	return e;
 }
 
 /* What running any program costs: the tracepoint's dispatch and the stats' own clock reads. */
@@ -89,13 +92,10 @@ int BPF_PROG(floor_query, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(floor_discard, struct task_struct *parent, struct task_struct *child)
 {
-	struct pl_fork *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
+	struct pl_fork *e = reserve_record();
 
-	if (!e) {
-		count_failed();
-		return 0;
-	}
-	bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+	if (e)
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -107,12 +107,10 @@ int BPF_PROG(floor_discard, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(floor_submit, struct task_struct *parent, struct task_struct *child)
 {
-	struct pl_fork *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
+	struct pl_fork *e = reserve_record();
 
-	if (!e) {
-		count_failed();
+	if (!e)
 		return 0;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->h.pid = child->tgid;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);

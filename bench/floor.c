@@ -1,14 +1,19 @@
 /*
- * Loads and attaches bench/floor.bpf.c, prints "ready", then consumes its
+ * floor [FIRST]: loads and attaches bench/floor.bpf.c, prints "ready", then consumes its
  * ring buffer until SIGINT or SIGTERM, as proclife's consumer would (records
  * are read from another CPU than the one that wrote them). bench/run reads
  * the programs' run-time statistics from this process's fds meanwhile. At the
  * end it prints one JSON line: records consumed, failed reservations and the
  * record size.
+ *
+ * The programs of one tracepoint run in the order they were attached: the
+ * first attached is program FIRST (0 by default), then the next ones in turn,
+ * so that rounds can rotate which one runs first.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -50,13 +55,31 @@ static unsigned long long failed_reservations(struct floor_bpf *skel)
 	return total;
 }
 
-int main(void)
+static int attach_from(struct floor_bpf *skel, int first)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	int i;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		const struct bpf_prog_skeleton *p = &s->progs[(first + i) % s->prog_cnt];
+
+		*p->link = bpf_program__attach(*p->prog);
+		if (!*p->link) {
+			fprintf(stderr, "floor: cannot attach %s: %s\n", p->name, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct timespec interval = {0, DRAIN_INTERVAL_NS};
 	struct sigaction sa = {.sa_handler = on_stop};
 	unsigned long long records = 0;
 	struct ring_buffer *rb = NULL;
 	struct floor_bpf *skel;
+	int first = argc > 1 ? atoi(argv[1]) : 0;
 	int err;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -66,11 +89,9 @@ int main(void)
 		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
 		return 1;
 	}
-	err = floor_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "floor: cannot attach the BPF programs: %s\n", strerror(-err));
+	err = attach_from(skel, first < 0 ? 0 : first);
+	if (err)
 		goto out;
-	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.records), count_record, &records, NULL);
 	if (!rb) {
 		err = -errno;
