@@ -65,8 +65,10 @@ static int attach_from(struct floor_bpf *skel, int first)
 
 		*p->link = bpf_program__attach(*p->prog);
 		if (!*p->link) {
-			fprintf(stderr, "floor: cannot attach %s: %s\n", p->name, strerror(errno));
-			return -errno;
+			int err = errno;
+
+			fprintf(stderr, "floor: cannot attach %s: %s\n", p->name, strerror(err));
+			return -err;
 		}
 	}
 	return 0;
@@ -79,9 +81,16 @@ int main(int argc, char **argv)
 	unsigned long long records = 0;
 	struct ring_buffer *rb = NULL;
 	struct floor_bpf *skel;
-	int first = argc > 1 ? atoi(argv[1]) : 0;
+	long first = 0;
+	char *end = NULL;
 	int err;
 
+	if (argc > 1)
+		first = strtol(argv[1], &end, 10);
+	if (argc > 2 || (end && (*end || end == argv[1] || first < 0))) {
+		fprintf(stderr, "usage: floor [FIRST]: FIRST, a program's index, attaches first\n");
+		return 2;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	skel = floor_bpf__open_and_load();
@@ -89,7 +98,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
 		return 1;
 	}
-	err = attach_from(skel, first < 0 ? 0 : first);
+	err = attach_from(skel, first % skel->skeleton->prog_cnt);
 	if (err)
 		goto out;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.records), count_record, &records, NULL);
