@@ -23,8 +23,23 @@ $(BENCH_OUT)/consumer: bench/consumer.c $(PURE_OBJS) $(USER_HDRS) bpf/proclife.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(PURE_OBJS) $(LDLIBS) -o $@
 
+# The floor under proclife's in-kernel cost: one BPF program per primitive,
+# built as proclife's object and skeleton are; nothing of it is in proclife.
+$(BENCH_OUT)/floor.bpf.o: bench/floor.bpf.c bpf/proclife.h $(VMLINUX) | $(BENCH_OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_OUT)/floor.skel.h: $(BENCH_OUT)/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_OUT)/floor: bench/floor.c $(BENCH_OUT)/floor.skel.h bpf/proclife.h | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Ibpf -I$(BENCH_OUT) $< -lbpf -lelf -lz -o $@
+
 .PHONY: bench
-bench: $(OUTPUT)/proclife $(BENCH_OUT)/loadgen $(BENCH_OUT)/lg-true $(BENCH_OUT)/consumer
+bench: $(OUTPUT)/proclife $(BENCH_OUT)/loadgen $(BENCH_OUT)/lg-true $(BENCH_OUT)/consumer \
+		$(BENCH_OUT)/floor
 	$(Q)command -v python3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y python3
 	bench/run --proclife $(OUTPUT)/proclife --bindir $(BENCH_OUT) \
 		$(if $(filter 1,$(BENCH_LONG)),--long) $(BENCH_ARGS)

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Tests of bench/run's pure parts: the parsers of what tracers and tracefs
+print, the matching of tracefs's frees to proclife's reaps, and the verdicts
+of the Targets table. Needs no root and runs nothing: scripts/test runs it."""
+
+import importlib.machinery
+import importlib.util
+import os
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_loader = importlib.machinery.SourceFileLoader("bench_run", os.path.join(HERE, "run"))
+_spec = importlib.util.spec_from_loader("bench_run", _loader)
+run = importlib.util.module_from_spec(_spec)
+_loader.exec_module(run)
+
+S = 10**9
+
+
+def free(pid, t, tid=100):
+    return {"pid": pid, "ns": t * S, "current": "x", "current_tid": tid}
+
+
+class ParseFreeLine(unittest.TestCase):
+    def parse(self, line):
+        fr = run.parse_free_line(line)
+        return fr and (fr["current"], fr["current_tid"], fr["ns"], fr["pid"])
+
+    def test_irq_flags_column(self):
+        self.assertEqual(
+            self.parse(b"  tokio-rt-worker-75    [001] ..s.. 10511.630005: sched_process_free: "
+                       b"comm=lg-storm pid=4854 prio=120\n"),
+            ("tokio-rt-worker", 75, 10511630005000, 4854))
+
+    def test_without_irq_flags(self):
+        self.assertEqual(
+            self.parse(b"        lg-storm-4852 [000] 12.000001: sched_process_free: "
+                       b"comm=lg-storm pid=7 prio=120\n"),
+            ("lg-storm", 4852, 12000001000, 7))
+
+    def test_tgid_column_and_dashes_in_comm(self):
+        self.assertEqual(
+            self.parse(b"  my-prog -1 x-99  (   98) [001] d.s1. 12.5: sched_process_free: "
+                       b"comm=lg-storm pid=8 prio=120\n"),
+            ("my-prog -1 x", 99, 12500000000, 8))
+
+    def test_unknown_comm_and_idle(self):
+        line = b" [000] .Ns2. 1.2: sched_process_free: comm=a pid=3 prio=1\n"
+        self.assertEqual(self.parse(b"   <...>-4877" + line)[:2], ("<...>", 4877))
+        self.assertEqual(self.parse(b"  <idle>-0" + line)[:2], ("<idle>", 0))
+
+    def test_other_lines(self):
+        self.assertIsNone(self.parse(b"# tracer: nop\n"))
+        self.assertIsNone(self.parse(b"  a-1 [000] ..s.. 1.2: sched_process_exit: comm=a pid=3 prio=1\n"))
+
+
+class UnreceivedFrees(unittest.TestCase):
+    def test_pid_reused(self):
+        # pid 5: started at 1, 50, 90 s, freed at 2, 51, 91 s; only the second reap received.
+        frees = [free(5, 2), free(5, 51), free(5, 91), free(6, 3)]
+        missed = run.unreceived_frees(frees, [(5, 50 * S), (6, 1 * S)])
+        self.assertEqual(sorted(fr["ns"] // S for fr in missed), [2, 91])
+
+    def test_all_received(self):
+        frees = [free(5, 2), free(5, 51)]
+        self.assertEqual(run.unreceived_frees(frees, [(5, 1 * S), (5, 50 * S)]), [])
+
+
+class InferredReaps(unittest.TestCase):
+    def test_not_captured(self):
+        with tempfile.NamedTemporaryFile("wb", suffix=".jsonl") as f:
+            f.write(b'{"type":"reap","time":"t","pid":5,"comm":"lg-storm","start_ns":1}\n'
+                    b'{"type":"reap","time":"t","pid":6,"comm":"lg-storm","start_ns":2,"inferred":true}\n')
+            f.flush()
+            counts, _, _ = run.count_proclife_json(f.name)
+            self.assertEqual(counts, {"reap": 1, "reap_inferred": 1})
+            self.assertEqual(run.storm_reaps(f.name), ([(5, 1)], 1))
+
+
+def targets(bpf_ns=7000, submit_ns=1000, churn=None):
+    failed = {"failed": "not run"}
+    bpf = {"fork": {"ns_per_unit": bpf_ns, "unit": "process"}}
+    floor = {"records_per_process": 4, "record_bytes": 88, "records_ns_per_process": 4 * submit_ns,
+             "primitives": {run.FLOOR_SUBMIT: {"median": submit_ns, "range": [submit_ns, submit_ns],
+                                               "rounds": 5}}}
+    found = run.evaluate_targets([], churn or failed, failed, bpf, floor, failed, failed, False)
+    return {t["target"].split(" (")[0]: t for t in found}
+
+
+def churn(missing_reaps, pid1_current):
+    return {"lost": 0, "processes": 200000, "rate": 700, "captured": 800000 - missing_reaps,
+            "expected": 800000,
+            "expected_by_kind": {"fork": 200000, "reap": 200000},
+            "captured_by_kind": {"fork": 200000, "reap": 200000 - missing_reaps},
+            "free_witness": {"tracefs_frees": 200000, "never_received": missing_reaps,
+                             "seen_by_tracefs": missing_reaps, "pid1_current": pid1_current,
+                             "pid1_comm": "process_api", "inferred": 0, "current_tasks": {}}}
+
+
+class Verdicts(unittest.TestCase):
+    BPF = "<= 1.2 us of BPF run time per process"
+    NEED = "the BPF target needs <= 300 ns per ring-buffer record"
+    LOSS = "0 events lost over >= 200k processes"
+
+    def test_bpf_at_the_limit_when_the_records_alone_exceed_it(self):
+        t = targets()
+        self.assertEqual(t[self.BPF]["status"], "at the limit")
+        self.assertIn("4 per process x 1000 ns = 4.00 us", t[self.BPF]["figure"])
+        self.assertEqual(t[self.NEED]["status"], "at the limit")
+
+    def test_bpf_missed_when_the_records_fit(self):
+        t = targets(submit_ns=250)
+        self.assertEqual(t[self.BPF]["status"], "missed")
+        self.assertEqual(t[self.NEED]["status"], "met")
+
+    def test_bpf_met(self):
+        self.assertEqual(targets(bpf_ns=1100, submit_ns=250)[self.BPF]["status"], "met")
+
+    def test_loss_at_the_limit_when_every_missing_reap_ran_under_pid1(self):
+        t = targets(churn=churn(30, 30))[self.LOSS]
+        self.assertEqual(t["status"], "at the limit")
+        self.assertIn("30 reaps never reached proclife; tracefs saw them all; 30 of 30 ran while "
+                      "a thread of PID 1 (process_api) was current", t["figure"])
+
+    def test_loss_missed_when_some_did_not(self):
+        self.assertEqual(targets(churn=churn(30, 29))[self.LOSS]["status"], "missed")
+
+    def test_loss_met(self):
+        self.assertEqual(targets(churn=churn(0, 0))[self.LOSS]["status"], "met")
+
+
+if __name__ == "__main__":
+    unittest.main()
