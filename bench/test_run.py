@@ -78,14 +78,24 @@ class InferredReaps(unittest.TestCase):
             self.assertEqual(run.storm_reaps(f.name), ([(5, 1)], 1))
 
 
-def targets(bpf_ns=7000, submit_ns=1000, churn=None):
+def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None):
     failed = {"failed": "not run"}
     bpf = {"fork": {"ns_per_unit": bpf_ns, "unit": "process"}}
+    if signal_bpf_ns:
+        bpf["signal"] = {"ns_per_unit": signal_bpf_ns, "unit": "signal"}
     floor = {"records_per_process": 4, "record_bytes": 88, "records_ns_per_process": 4 * submit_ns,
              "primitives": {run.FLOOR_SUBMIT: {"median": submit_ns, "range": [submit_ns, submit_ns],
                                                "rounds": 5}}}
-    found = run.evaluate_targets([], churn or failed, failed, bpf, floor, failed, failed, False)
+    found = run.evaluate_targets(list(rows), churn or failed, failed, bpf, floor, failed, failed, False)
     return {t["target"].split(" (")[0]: t for t in found}
+
+
+def signal_rows(ratio):
+    """A signal storm where untraced, one signal costs 3.75 us of CPU."""
+    rate = os.cpu_count() / 3.75e-6
+    return [{"workload": "signal", "tracer": "untraced", "rate": rate},
+            {"workload": "signal", "tracer": run.PROCLIFE_JSON, "rate": rate * ratio,
+             "throughput_ratio": ratio, "throughput_ratio_range": [ratio, ratio], "rounds": 3}]
 
 
 def churn(missing_reaps, pid1_current):
@@ -125,6 +135,21 @@ class Verdicts(unittest.TestCase):
 
     def test_loss_missed_when_some_did_not(self):
         self.assertEqual(targets(churn=churn(30, 29))[self.LOSS]["status"], "missed")
+
+    SIGNAL = "signal storm throughput, traced by proclife"
+
+    def test_signal_at_the_limit_when_bpf_alone_exceeds_what_it_leaves(self):
+        t = targets(rows=signal_rows(0.51), signal_bpf_ns=1290)[self.SIGNAL]
+        self.assertEqual(t["status"], "at the limit")
+        self.assertIn("a signal costs 3.75 us of CPU, so 0.75 leaves proclife 1.25 us per signal; "
+                      "its BPF programs alone take 1.29", t["figure"])
+
+    def test_signal_missed_when_bpf_fits(self):
+        t = targets(rows=signal_rows(0.51), signal_bpf_ns=900)[self.SIGNAL]
+        self.assertEqual(t["status"], "missed")
+
+    def test_signal_met(self):
+        self.assertEqual(targets(rows=signal_rows(0.8), signal_bpf_ns=1290)[self.SIGNAL]["status"], "met")
 
     def test_loss_met(self):
         self.assertEqual(targets(churn=churn(0, 0))[self.LOSS]["status"], "met")

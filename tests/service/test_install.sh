@@ -69,7 +69,8 @@ git init -q "$tmp/outer"
 git -C "$tmp/outer" -c user.name=t -c user.email=t@t commit -q --allow-empty -m outer
 mkdir "$tmp/outer/tarball"
 git ls-files -z | tar -c --null -T - | tar -x -C "$tmp/outer/tarball"
-commit=$(make -s -C "$tmp/outer/tarball" --no-print-directory OUTPUT="$tmp/outer/tarball/build" \
+# Not make's jobserver of a parent make (its warning would be read as the answer).
+commit=$(MAKEFLAGS= make -s -C "$tmp/outer/tarball" --no-print-directory OUTPUT="$tmp/outer/tarball/build" \
 	--eval 'print-commit: ; @echo $(PROCLIFE_COMMIT)' print-commit 2>&1)
 [[ $commit == unknown ]] && ok "a tarball build's commit is unknown" ||
 	not_ok "a tarball build's commit is unknown" "got: $commit"
