@@ -78,15 +78,19 @@ class InferredReaps(unittest.TestCase):
             self.assertEqual(run.storm_reaps(f.name), ([(5, 1)], 1))
 
 
-def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None):
+def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None, consumer_ns=None):
     failed = {"failed": "not run"}
-    bpf = {"fork": {"ns_per_unit": bpf_ns, "unit": "process"}}
+    bpf = {"fork": {"ns_per_unit": bpf_ns, "unit": "process", "programs": {}}}
     if signal_bpf_ns:
-        bpf["signal"] = {"ns_per_unit": signal_bpf_ns, "unit": "signal"}
+        bpf["signal"] = {"ns_per_unit": signal_bpf_ns, "unit": "signal",
+                         "programs": {"handle_signal_generate": {}, "handle_signal_deliver": {}}}
+    consumer = {"ns_per_record": consumer_ns, "ns_range": [consumer_ns] * 2, "runs": 5,
+                "user_ns_per_record": 0, "sys_ns_per_record": 0,
+                "bytes_per_record": 227} if consumer_ns else failed
     floor = {"records_per_process": 4, "record_bytes": 88, "records_ns_per_process": 4 * submit_ns,
              "primitives": {run.FLOOR_SUBMIT: {"median": submit_ns, "range": [submit_ns, submit_ns],
                                                "rounds": 5}}}
-    found = run.evaluate_targets(list(rows), churn or failed, failed, bpf, floor, failed, failed, False)
+    found = run.evaluate_targets(list(rows), churn or failed, failed, bpf, floor, consumer, failed, False)
     return {t["target"].split(" (")[0]: t for t in found}
 
 
@@ -142,10 +146,16 @@ class Verdicts(unittest.TestCase):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=1290)[self.SIGNAL]
         self.assertEqual(t["status"], "at the limit")
         self.assertIn("a signal costs 3.75 us of CPU, so 0.75 leaves proclife 1.25 us per signal; "
-                      "its BPF programs alone take 1.29", t["figure"])
+                      "its BPF programs take 1.29", t["figure"])
 
-    def test_signal_missed_when_bpf_fits(self):
-        t = targets(rows=signal_rows(0.51), signal_bpf_ns=900)[self.SIGNAL]
+    def test_signal_at_the_limit_with_the_consumer_of_each_event(self):
+        t = targets(rows=signal_rows(0.51), signal_bpf_ns=1080, consumer_ns=210)[self.SIGNAL]
+        self.assertEqual(t["status"], "at the limit")
+        self.assertIn("its BPF programs take 1.08, and the consumer at its own measured 0.210 us "
+                      "per event 0.42 for the 2 events: 1.50", t["figure"])
+
+    def test_signal_missed_when_bpf_and_consumer_fit(self):
+        t = targets(rows=signal_rows(0.51), signal_bpf_ns=900, consumer_ns=100)[self.SIGNAL]
         self.assertEqual(t["status"], "missed")
 
     def test_signal_met(self):
