@@ -52,6 +52,9 @@ void trace_free(struct trace *t);
 json_t *trace_find(struct trace *t, const char *type, pid_t pid);
 
 void sleep_ms(int ms);
+/* Writing it runs rcu_barrier() (Linux 6.5+): every free queued before has run. */
+#define HARNESS_RCU_BARRIER "/sys/module/rcutree/parameters/do_rcu_barrier"
+bool harness_rcu_barrier(void);
 
 /*
  * Forks and execs a test program; its stdout is *out_fd when out_fd is not

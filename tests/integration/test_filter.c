@@ -637,16 +637,11 @@ static void commands_load_only_the_programs_they_need(void **state)
 	assert_non_null(strstr(progs, "handle_signal_d"));
 }
 
-/* Writing it runs rcu_barrier(): every free queued before has run. */
-#define RCU_BARRIER "/sys/module/rcutree/parameters/do_rcu_barrier"
+#define RCU_BARRIER HARNESS_RCU_BARRIER
 
 static void rcu_barrier(void)
 {
-	int fd = open(RCU_BARRIER, O_WRONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "1", 1), 1);
-	close(fd);
+	assert_true(harness_rcu_barrier());
 }
 
 /* -e reap alone: the programs that keep -c's set still run, so a reap inside is sent. */

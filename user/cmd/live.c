@@ -139,7 +139,7 @@ static void on_inferred_reap(void *ctx, const struct pl_event *ev)
 
 static bool shown(const struct live *l, const struct pl_event *ev)
 {
-	if (ev->context)
+	if (ev->context || (ev->type == PL_EV_REAP && ev->reap.said))
 		return false;
 	switch (l->opts->command) {
 	case CMD_TRACE:

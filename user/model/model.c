@@ -389,8 +389,14 @@ static void apply_reap(struct model *m, struct pl_event *ev)
 
 	ev->reap.zombie_ns = -1;
 	ev->reap.leaked = false;
+	ev->reap.said = false;
 	if (!p)
 		return;
+	if (p->flags & PROC_INFERRED) {
+		ev->reap.said = true;
+		forget(m, p);
+		return;
+	}
 	ev->reap.leaked = p->flags & PROC_REPORTED;
 	/* The kernel frees the pid before the task: the namespace side is the model's. */
 	if (!ev->pidns) {
@@ -457,9 +463,28 @@ static void infer_reap(struct model *m, struct proc *p, uint64_t now_ns)
 
 	memcpy(ev.comm, p->comm, sizeof(ev.comm));
 	m->inferred_reaps++;
-	forget(m, p);
+	/*
+	 * A zombie's free may only be late (lazy RCU holds callbacks up to
+	 * 10 s): it stays, unseen, one more grace period, so a reap that comes
+	 * after all is not said twice. A process that vanished alive is let go.
+	 */
+	if (p->state == PROC_ZOMBIE) {
+		mark_reaped(m, p, now_ns);
+		p->flags |= PROC_INFERRED;
+	} else {
+		forget(m, p);
+	}
 	if (m->sink.inferred_reap)
 		m->sink.inferred_reap(m->sink.ctx, &ev);
+}
+
+/* A reaped process whose reap event did not come in time: said by the model, or let go. */
+static void retire(struct model *m, struct proc *p, uint64_t now_ns)
+{
+	if (p->flags & PROC_INFERRED)
+		forget(m, p);
+	else
+		infer_reap(m, p, now_ns);
 }
 
 static bool gone_from_proc(struct model *m, const struct proc *p)
@@ -514,7 +539,7 @@ void model_tick(struct model *m, uint64_t now_ns)
 	if (m->sink.still_zombie)
 		confirm_old_zombies(m, now_ns);
 	while ((p = m->rhead) && (int64_t)(now_ns - p->reaped_ns) >= MODEL_REAP_GRACE_NS)
-		infer_reap(m, p, now_ns);
+		retire(m, p, now_ns);
 }
 
 void model_confirm_zombies(struct model *m, uint64_t now_ns)
@@ -533,7 +558,7 @@ void model_confirm_zombies(struct model *m, uint64_t now_ns)
 void model_flush_reaped(struct model *m, uint64_t now_ns)
 {
 	while (m->rhead)
-		infer_reap(m, m->rhead, now_ns);
+		retire(m, m->rhead, now_ns);
 }
 
 size_t model_leaked(const struct model *m)
@@ -626,7 +651,7 @@ void model_seed_end(struct model *m, uint64_t now_ns)
 	/* Gone while the model was not looking: reaped, and it says so. */
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it)))
-		if (!(p->flags & PROC_SEEDED))
+		if (!(p->flags & (PROC_SEEDED | PROC_INFERRED)))
 			infer_reap(m, p, now_ns);
 	proctable_iter_init(&it, &m->table);
 	while ((p = proctable_iter_next(&it))) {

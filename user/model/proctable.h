@@ -28,6 +28,7 @@ enum proc_flag {
 	PROC_SEEDED = 1 << 6,		/* present in the seed being loaded (model_seed_*) */
 	PROC_REAPED = 1 << 7,		/* reaped, as /proc showed; its free (the reap event) is late */
 	PROC_OUTSIDE = 1 << 8,		/* outside the filters: tracked for the processes inside */
+	PROC_INFERRED = 1 << 9,		/* PROC_REAPED, and its reap said by the model: a late one is not said again */
 };
 
 /* Keeps the last bytes of a long path: the program name is at the end. */

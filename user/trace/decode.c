@@ -198,6 +198,7 @@ int event_decode(const void *rec, size_t size, struct pl_event *ev)
 		ev->reap.zombie_ns = -1;
 		ev->reap.leaked = false;
 		ev->reap.inferred = false;
+		ev->reap.said = false;
 		return 0;
 	case PL_EV_RENAME: {
 		const struct pl_rename *e = rec;

@@ -81,6 +81,7 @@ struct pl_event {
 			int64_t zombie_ns;	/* -1 when unknown */
 			bool leaked;		/* it had been reported as a leaked zombie */
 			bool inferred;		/* the kernel's event never came: the model's */
+			bool said;		/* came after the model had inferred it: not to be said again */
 		} reap;
 		struct {
 			int sig, code, result;
