@@ -15,6 +15,16 @@
 #define DEFAULT_RINGBUF (8 << 20)
 #define DEFAULT_MAX_ARGS 64
 
+/* A static build has no metrics server: its help does not offer one. */
+#ifdef PROCLIFE_NO_METRICS_SERVER
+#define METRICS_USAGE ""
+#else
+#define METRICS_USAGE \
+"      --metrics [ADDR:]PORT\n" \
+"                           serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+"                           (only PORT: on 127.0.0.1; [ADDR]:PORT for IPv6)\n"
+#endif
+
 static const char usage[] =
 "Usage: proclife [COMMAND] [OPTIONS]\n"
 "Trace the life of every process on this host (forks, execs, exits, reaps and\n"
@@ -39,9 +49,7 @@ static const char usage[] =
 "  -T, --threads            also print the exit and renames of each thread,\n"
 "                           not just of each process\n"
 "  -a, --max-args N         print at most N arguments of an exec (default 64)\n"
-"      --metrics [ADDR:]PORT\n"
-"                           serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-"                           (only PORT: on 127.0.0.1; [ADDR]:PORT for IPv6)\n"
+METRICS_USAGE
 "\n"
 "Model:\n"
 "  -z, --zombie-age SECONDS a zombie unreaped for longer is leaked (default 5)\n"
