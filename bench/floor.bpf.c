@@ -67,7 +67,7 @@ int BPF_PROG(floor_ktime, struct task_struct *parent, struct task_struct *child)
 	return bpf_ktime_get_boot_ns() == 0;
 }
 
-/* A per-CPU array element written: proclife's lost counter and exec scratch record. */
+/* A per-CPU array element written: proclife's wakeup and lost counters, its exec scratch record. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(floor_percpu, struct task_struct *parent, struct task_struct *child)
 {
@@ -79,13 +79,6 @@ int BPF_PROG(floor_percpu, struct task_struct *parent, struct task_struct *child
 		e->h.tid = child->pid;
 	}
 	return 0;
-}
-
-/* proclife asks how much is pending before each submit, to decide the wakeup. */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(floor_query, struct task_struct *parent, struct task_struct *child)
-{
-	return bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) == 0;
 }
 
 /* The reservation's lock and its release, without a record for the consumer. */
@@ -102,7 +95,7 @@ int BPF_PROG(floor_discard, struct task_struct *parent, struct task_struct *chil
 /*
  * One record of the fork record's size, written whole and handed to the
  * consumer: the least any event proclife reports can cost. No wakeup, as on
- * proclife's common path (the consumer is woken once enough is pending).
+ * proclife's common path (the consumer is woken once a batch is pending).
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(floor_submit, struct task_struct *parent, struct task_struct *child)

@@ -28,7 +28,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by user space between open and load. */
 const volatile __u32 arg_bytes = PL_ARGS_DEFAULT;
-/* Wake the consumer only once this much is pending; 0 wakes on every event. */
+/*
+ * Wake the consumer once this CPU has submitted this much since it last
+ * did; 0 wakes on every event. User space divides its batch among the
+ * CPUs, so at most one batch is pending unannounced.
+ */
 const volatile __u64 wakeup_bytes = 0;
 /* The kernel's sched_process_exit has no group_dead: handle_exit dedupes. */
 const volatile bool exit_dedupe = false;
@@ -47,6 +51,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
+
+/*
+ * Bytes submitted on this CPU since it last woke the consumer. A counter
+ * of its own, not bpf_ringbuf_query: the ring's shared positions cost a
+ * cache miss per record under a storm. A program interrupting another
+ * on the same CPU may lose an increment: a wakeup comes a little late.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unsignalled SEC(".maps");
 
 /* Exec records are too large for the BPF stack: built here, then copied out. */
 struct {
@@ -253,12 +270,21 @@ static __always_inline __u8 header_flags(enum verdict v)
 	return v == FILTER_CONTEXT ? PL_HDR_CONTEXT : 0;
 }
 
-static __always_inline __u64 submit_flags(void)
+static __always_inline __u64 submit_flags(__u32 size)
 {
+	__u32 zero = 0;
+	__u64 *n;
+
 	if (!wakeup_bytes)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	n = bpf_map_lookup_elem(&unsignalled, &zero);
+	if (!n)
+		return BPF_RB_FORCE_WAKEUP;
+	*n += size;
+	if (*n < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	*n = 0;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void *reserve(__u32 size)
@@ -291,10 +317,10 @@ static __always_inline void copy_comm(char dst[PL_COMM_LEN], struct task_struct 
 /* The pid at the task's own level: its id and namespace as seen from inside. */
 static __always_inline struct upid *own_upid(struct task_struct *task)
 {
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	struct pid *pid = task->thread_pid;
 
 	return (void *)pid + bpf_core_field_offset(struct pid, numbers) +
-	       BPF_CORE_READ(pid, level) * bpf_core_type_size(struct upid);
+	       pid->level * bpf_core_type_size(struct upid);
 }
 
 static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 size,
@@ -312,7 +338,7 @@ static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 s
 	h->flags = 0;
 	h->size = size;
 	copy_comm(h->comm, task);
-	h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 	h->pidns = BPF_CORE_READ(upid, ns, ns.inum);
 	h->ns_pid = BPF_CORE_READ(upid, nr);
 }
@@ -346,7 +372,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->flags = thread ? PL_FORK_THREAD : 0;
 	e->ns_ppid = ns_ppid(real_parent, e->h.pidns);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -395,7 +421,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	e->h.size = size;
 	if (size > sizeof(*e))
 		return 0;
-	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
+	if (bpf_ringbuf_output(&events, e, size, submit_flags(size)))
 		count_lost();
 	return 0;
 }
@@ -592,7 +618,7 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 	/* The adopter is now the parent of processes the model follows. */
 	if (filter_on && e->reaper_rule >= PL_REAPER_SUBREAPER)
 		set_put(&context, e->reaper, 0);
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -662,7 +688,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		return 0;
 	fill_header(&e->h, PL_EV_REAP, sizeof(*e), task);
 	e->h.flags = header_flags(v);
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -745,7 +771,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	e->sender_pid = cur->tgid;
 	e->sender_tid = cur->pid;
 	bpf_get_current_comm(e->sender_comm, sizeof(e->sender_comm));
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -771,7 +797,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	e->sender_pid = 0;
 	e->sender_tid = 0;
 	__builtin_memset(e->sender_comm, 0, sizeof(e->sender_comm));
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -797,7 +823,7 @@ int BPF_PROG(handle_rename, struct task_struct *task, const char *comm)
 	__builtin_memcpy(e->old_comm, e->h.comm, sizeof(e->old_comm));
 	__builtin_memset(e->h.comm, 0, sizeof(e->h.comm));
 	bpf_probe_read_kernel_str(e->h.comm, sizeof(e->h.comm), comm);
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }
 

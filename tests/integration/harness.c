@@ -194,6 +194,36 @@ int trace_start(struct trace *t, const char *const *extra)
 	return launch(t, true, extra);
 }
 
+int trace_start_preloaded(struct trace *t, const char *const *extra, const char *shim,
+			  const char *var, const char *value)
+{
+	const char *saved = getenv("ASAN_OPTIONS");
+	char *asan = saved ? strdup(saved) : NULL, asan_opts[1024];
+	char path[4096];
+	int err;
+
+	snprintf(path, sizeof(path), "%s", harness_prog(shim));
+	if (access(path, R_OK) || (saved && !asan)) {
+		free(asan);
+		return -1;
+	}
+	/* A sanitized proclife wants its runtime first; the shim comes before it. */
+	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan ? ":" : "");
+	setenv(var, value, 1);
+	setenv("LD_PRELOAD", path, 1);
+	setenv("ASAN_OPTIONS", asan_opts, 1);
+	err = launch(t, true, extra);
+	unsetenv("LD_PRELOAD");
+	unsetenv(var);
+	if (asan)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	free(asan);
+	return err;
+}
+
 int trace_start_text(struct trace *t, const char *const *extra)
 {
 	return launch(t, false, extra);

@@ -30,6 +30,12 @@ const char *harness_prog(const char *name);
 
 /* Starts proclife --json with extra options (NULL-terminated); 0 once it traces. */
 int trace_start(struct trace *t, const char *const *extra);
+/*
+ * trace_start with the shim harness_prog(shim) preloaded into proclife
+ * (before a sanitizer's runtime) and var=value in its environment.
+ */
+int trace_start_preloaded(struct trace *t, const char *const *extra, const char *shim,
+			  const char *var, const char *value);
 /* The same for the readable stream: events are not parsed, t->path holds them. */
 int trace_start_text(struct trace *t, const char *const *extra);
 /* Waits up to 10 s for an event of type about pid (-1: any); NULL if none came. */

@@ -10,6 +10,7 @@
  *   orphan            fork a child that outlives us (until stdin ends): print its pid, exit 0
  *   rename NAME       set our comm to NAME (prctl), exit 0
  *   storm N           fork N children that exit at once, reaping each
+ *   signals N         send ourselves SIGUSR1 N times, handling each
  *   leak N            fork N children that exit with 0..N-1 at once; print their
  *                     pids, reap none until stdin ends, then reap them all
  *   hold N            fork N children that exit at once; print their pids, reap
@@ -144,6 +145,13 @@ int main(int argc, char **argv)
 			if (child > 0)
 				waitpid(child, NULL, 0);
 		}
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "signals")) {
+		signal(SIGUSR1, on_usr1);
+		for (long i = 0, n = atol(argv[2]); i < n; i++)
+			if (kill(getpid(), SIGUSR1))
+				return 104;
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "leak")) {

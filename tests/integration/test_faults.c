@@ -1,7 +1,8 @@
 /*
  * proclife under faults: stopped in the middle of a storm, pointed at bad
  * BTF, or given too small a ring buffer. It must keep everything it
- * captured, say what went wrong, and count what it could not capture.
+ * captured, say what went wrong, and count what it could not capture. And
+ * under a steady storm it must not spin: it reads in batches.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +102,56 @@ static void tiny_ring_buffer_reports_loss(void **state)
 	trace_free(&t);
 }
 
+/*
+ * A signal storm never lets the ring run dry. Woken whenever anything is
+ * pending, the reader would spin a record or two per wakeup and take a CPU
+ * from the storm; the programs wake it once a batch is pending (an eighth
+ * of the ring, shared among the CPUs), so 40,000 records of about a
+ * hundred bytes, half the default ring, make a few wakeups, not thousands.
+ */
+static void storm_wakes_reader_in_batches(void **state)
+{
+	char dir[] = "/tmp/proclife-wakeups-XXXXXX", path[64], buf[32];
+	const char *argv[] = { NULL, "signals", "20000", NULL };
+	struct trace t;
+	long long events;
+	long woken;
+	pid_t storm;
+	int status, fd;
+	ssize_t n;
+
+	(void)state;
+	if (harness_unsupported())
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/count", dir);
+	assert_int_equal(trace_start_preloaded(&t, NULL, "shim_wakeups.so", "PROCLIFE_WAKEUPS",
+					       path), 0);
+	/* harness_prog's answer lasts until its next call. */
+	argv[0] = harness_prog("prog_target");
+	storm = spawn(argv, NULL);
+	assert_int_equal(waitpid(storm, &status, 0), storm);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(WEXITSTATUS(trace_stop(&t)), 0);
+	events = trace_summary_total(&t);
+	assert_true(events >= 40000);
+	assert_int_equal(trace_summary_lost(&t), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	woken = atol(buf);
+	unlink(path);
+	rmdir(dir);
+	print_message("%lld events, %ld wakeups\n", events, woken);
+	/* At least the one a full batch makes; at most one per hundred records. */
+	assert_true(woken >= 1);
+	assert_true(woken * 100 <= events);
+	trace_free(&t);
+}
+
 static int run_with_btf(const char *btf, char *err, size_t errlen)
 {
 	const char *argv[] = { getenv("PROCLIFE"), "--btf", btf, "-d", "0.2", "-o", "/dev/null", NULL };
@@ -168,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sigterm_during_storm),
 		cmocka_unit_test(tiny_ring_buffer_reports_loss),
+		cmocka_unit_test(storm_wakes_reader_in_batches),
 		cmocka_unit_test(garbage_btf),
 		cmocka_unit_test(copied_btf_works),
 	};

@@ -743,8 +743,7 @@ static pid_t named_exit(const char *name)
  */
 static void free_only_reads_the_sets(void **state)
 {
-	const char *asan = getenv("ASAN_OPTIONS");
-	char name[16], dir[] = "/tmp/proclife-gate-XXXXXX", gate[64], shim[4096], asan_opts[1024];
+	char name[16], dir[] = "/tmp/proclife-gate-XXXXXX", gate[64];
 	const char *args[] = { "-c", name, NULL };
 	struct trace t;
 	struct gate_work g = { .gate = gate };
@@ -785,24 +784,11 @@ static void free_only_reads_the_sets(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(gate, sizeof(gate), "%s/gate", dir);
 	assert_int_equal(mkfifo(gate, 0600), 0);
-	snprintf(shim, sizeof(shim), "%s", harness_prog("shim_scan_gate.so"));
-	assert_int_equal(access(shim, R_OK), 0);
-	/* A sanitized proclife wants its runtime first; the gate comes before it. */
-	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-		 asan ? ":" : "");
-	assert_int_equal(setenv("PROCLIFE_SCAN_GATE", gate, 1), 0);
-	assert_int_equal(setenv("LD_PRELOAD", shim, 1), 0);
-	assert_int_equal(setenv("ASAN_OPTIONS", asan_opts, 1), 0);
 	g.to_p = to_p[1];
 	g.from_p = from_p[0];
 	assert_int_equal(pthread_create(&thread, NULL, work_at_gate, &g), 0);
-	assert_int_equal(trace_start(&t, args), 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("PROCLIFE_SCAN_GATE");
-	if (asan)
-		setenv("ASAN_OPTIONS", asan, 1);
-	else
-		unsetenv("ASAN_OPTIONS");
+	assert_int_equal(trace_start_preloaded(&t, args, "shim_scan_gate.so", "PROCLIFE_SCAN_GATE",
+					       gate), 0);
 
 	assert_int_equal(pthread_join(thread, NULL), 0);
 	assert_true(g.done);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
@@ -23,6 +24,13 @@ struct tracer {
 	struct proclife_bpf *skel;
 	bool filter_on;
 	struct ring_buffer *rb;
+	/*
+	 * Edge-triggered on the ring buffer: readable only when the programs
+	 * wake the consumer (a batch is pending, wakeup_bytes). Level-triggered,
+	 * a wait returns at once whenever anything is pending, so under a steady
+	 * stream the consumer spins, a record or two per wait.
+	 */
+	int wake_fd;
 	int ncpus;
 	uint64_t *lost_percpu;
 	/*
@@ -256,13 +264,27 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 	skel->rodata->exit_dedupe = !group_dead;
 	skel->rodata->thread_renames = cfg->thread_renames;
 	skel->rodata->arg_bytes = cfg->arg_bytes;
-	/* Wake the consumer in batches; its poll timeout bounds the latency. */
-	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8;
+	/*
+	 * Wake the consumer in batches of an eighth of the ring, each CPU its
+	 * share; the poll timeout bounds how long a partial batch waits.
+	 */
+	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8 / t->ncpus;
 	err = bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_size);
 	if (err)
 		return fail(err, "size the ring buffer");
 	if (group_dead)
 		bpf_map__set_max_entries(skel->maps.exit_seen, 1);
+	return 0;
+}
+
+static int watch_ring(struct tracer *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+	t->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->wake_fd < 0 ||
+	    epoll_ctl(t->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(t->skel->maps.events), &ev))
+		return fail(errno, "wait on the ring buffer");
 	return 0;
 }
 
@@ -282,6 +304,7 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return fail(ENOMEM, "start");
+	t->wake_fd = -1;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0) {
 		err = fail(t->ncpus, "count CPUs");
@@ -320,6 +343,9 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		err = fail(errno, "open the ring buffer");
 		goto cleanup;
 	}
+	err = watch_ring(t);
+	if (err)
+		goto cleanup;
 	t->page_size = sysconf(_SC_PAGESIZE);
 	t->ring_size = cfg->ringbuf_size;
 	t->positions = mmap(NULL, 2 * t->page_size, PROT_READ, MAP_SHARED,
@@ -392,7 +418,7 @@ out:
 
 int tracer_fd(const struct tracer *t)
 {
-	return ring_buffer__epoll_fd(t->rb);
+	return t->wake_fd;
 }
 
 void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size)
@@ -409,11 +435,11 @@ void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size
 
 int tracer_poll(struct tracer *t, int timeout_ms)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
+	struct epoll_event ev;
 
-	if (n < 0 && n != -EINTR)
-		return n;
-	/* Records committed without a wake-up are not signalled: drain them too. */
+	if (epoll_wait(t->wake_fd, &ev, 1, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	/* Records committed without a wake-up are drained too: the timeout bounds their wait. */
 	return ring_buffer__consume(t->rb);
 }
 
@@ -456,6 +482,8 @@ void tracer_destroy(struct tracer *t)
 		return;
 	if (t->positions)
 		munmap((void *)t->positions, 2 * t->page_size);
+	if (t->wake_fd >= 0)
+		close(t->wake_fd);
 	ring_buffer__free(t->rb);
 	proclife_bpf__destroy(t->skel);
 	free(t->lost_percpu);
