@@ -323,12 +323,31 @@ static __always_inline struct upid *own_upid(struct task_struct *task)
 	       pid->level * bpf_core_type_size(struct upid);
 }
 
+/*
+ * The namespace (its inode number) and the pid in it at the task's own
+ * level. Most tasks are in the initial namespace, level 0: a constant
+ * index, read through typed pointers. A deeper level is a variable index
+ * into pid->numbers, read by helper. A freed task has no pid left: both
+ * read as 0.
+ */
+static __always_inline void own_pidns(struct task_struct *task, __u32 *inum, __u32 *nr)
+{
+	struct pid *pid = task->thread_pid;
+	struct upid *upid;
+
+	if (!pid->level) {
+		*inum = pid->numbers[0].ns->ns.inum;
+		*nr = pid->numbers[0].nr;
+		return;
+	}
+	upid = own_upid(task);
+	*inum = BPF_CORE_READ(upid, ns, ns.inum);
+	*nr = BPF_CORE_READ(upid, nr);
+}
+
 static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 size,
 					struct task_struct *task)
 {
-	/* A freed task has no pid left: both read as 0. */
-	struct upid *upid = own_upid(task->group_leader);
-
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->start_ns = task->group_leader->start_boottime;
 	h->pid = task->tgid;
@@ -339,8 +358,7 @@ static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 s
 	h->size = size;
 	copy_comm(h->comm, task);
 	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	h->pidns = BPF_CORE_READ(upid, ns, ns.inum);
-	h->ns_pid = BPF_CORE_READ(upid, nr);
+	own_pidns(task->group_leader, &h->pidns, &h->ns_pid);
 }
 
 /* As getppid() in the child: 0 when the parent is outside the child's namespace. */
@@ -727,6 +745,14 @@ static __always_inline unsigned long raw_arg(unsigned long long *ctx, int n)
  * current as its sender; a delivered one is the group exit's SIGKILL,
  * whose siginfo the kernel cleared.
  */
+/* A kernel_siginfo from si_code on, as 64-bit kernels lay it out. */
+struct siginfo_tail {
+	__s32 code;
+	__u32 pad;
+	__u8 fields[PL_SIFIELDS_LEN];
+};
+#define SI_CODE_TO_FIELDS offsetof(struct siginfo_tail, fields)
+
 static __always_inline void store_siginfo(struct pl_signal *e, unsigned long long *ctx,
 					  struct kernel_siginfo *info,
 					  struct task_struct *target, bool generate)
@@ -745,6 +771,14 @@ static __always_inline void store_siginfo(struct pl_signal *e, unsigned long lon
 		kill[1] = BPF_CORE_READ(cur, cred, uid.val);
 	} else if (special == SEND_SIG_PRIV) {
 		e->code = SI_KERNEL;
+	} else if (bpf_core_field_offset(struct kernel_siginfo, _sifields) -
+		   bpf_core_field_offset(struct kernel_siginfo, si_code) == SI_CODE_TO_FIELDS) {
+		struct siginfo_tail si;
+
+		/* One read: on 64-bit kernels the union follows si_code and 4 bytes of padding. */
+		bpf_core_read(&si, sizeof(si), &info->si_code);
+		e->code = si.code;
+		__builtin_memcpy(e->sifields, si.fields, sizeof(e->sifields));
 	} else {
 		e->code = BPF_CORE_READ(info, si_code);
 		bpf_core_read(e->sifields, sizeof(e->sifields), &info->_sifields);
@@ -770,7 +804,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	e->disposition = 0;
 	e->sender_pid = cur->tgid;
 	e->sender_tid = cur->pid;
-	bpf_get_current_comm(e->sender_comm, sizeof(e->sender_comm));
+	copy_comm(e->sender_comm, cur);
 	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));
 	return 0;
 }

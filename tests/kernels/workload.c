@@ -254,6 +254,7 @@ static void case_exec(const char *self, const char *comm)
 
 static void case_killed(void)
 {
+	char comm[17] = "";
 	int ready[2], status;
 	pid_t child;
 
@@ -275,9 +276,13 @@ static void case_killed(void)
 		die("child %d: wait status 0x%x, want killed by SIGTERM",
 		    child, status);
 	expect_fork("killed.fork", child, getpid());
+	if (prctl(PR_GET_NAME, comm) < 0)
+		die_errno("prctl PR_GET_NAME");
+	/* In the host's pid namespace: none is written. */
 	expect("killed.generate", "signal", "after", "s", "killed.fork",
 	       "stage", "s", "generate", "pid", "d", child,
-	       "signal", "d", SIGTERM, "sender_pid", "d", getpid(), NULL);
+	       "signal", "d", SIGTERM, "sender_pid", "d", getpid(),
+	       "sender_comm", "s", comm, "pidns", "n", NULL);
 	expect("killed.exit", "exit", "after", "s", "killed.generate",
 	       "pid", "d", child, "signal", "d", SIGTERM,
 	       "core_dumped", "b", 0, "exit_code", "n", NULL);
@@ -335,7 +340,7 @@ static void case_caught(void)
 	expect("caught.deliver", "signal", "after", "s", "caught.generate",
 	       "stage", "s", "deliver", "pid", "d", child,
 	       "signal", "d", SIGUSR1, "siginfo", "s", "kill",
-	       "si_pid", "d", getpid(), NULL);
+	       "si_pid", "d", getpid(), "si_uid", "d", getuid(), "pidns", "n", NULL);
 	expect_exit_code("caught.exit", "caught.deliver", child,
 			 EXIT_CODE_CAUGHT);
 }
