@@ -364,9 +364,10 @@ static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 s
 /* As getppid() in the child: 0 when the parent is outside the child's namespace. */
 static __always_inline __u32 ns_ppid(struct task_struct *real_parent, __u32 child_pidns)
 {
-	struct upid *upid = own_upid(real_parent->group_leader);
+	__u32 inum, nr;
 
-	return BPF_CORE_READ(upid, ns, ns.inum) == child_pidns ? BPF_CORE_READ(upid, nr) : 0;
+	own_pidns(real_parent->group_leader, &inum, &nr);
+	return inum == child_pidns ? nr : 0;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -737,14 +738,6 @@ static __always_inline unsigned long raw_arg(unsigned long long *ctx, int n)
 	return v;
 }
 
-/*
- * si_code and the siginfo union as the target gets them. info (argument
- * 1 of both tracepoints) may be no pointer but SEND_SIG_NOINFO (SI_USER)
- * or SEND_SIG_PRIV (SI_KERNEL), as include/trace/events/signal.h's
- * TP_STORE_SIGINFO decodes it. A generated NOINFO signal is queued with
- * current as its sender; a delivered one is the group exit's SIGKILL,
- * whose siginfo the kernel cleared.
- */
 /* A kernel_siginfo from si_code on, as 64-bit kernels lay it out. */
 struct siginfo_tail {
 	__s32 code;
@@ -753,6 +746,14 @@ struct siginfo_tail {
 };
 #define SI_CODE_TO_FIELDS offsetof(struct siginfo_tail, fields)
 
+/*
+ * si_code and the siginfo union as the target gets them. info (argument
+ * 1 of both tracepoints) may be no pointer but SEND_SIG_NOINFO (SI_USER)
+ * or SEND_SIG_PRIV (SI_KERNEL), as include/trace/events/signal.h's
+ * TP_STORE_SIGINFO decodes it. A generated NOINFO signal is queued with
+ * current as its sender; a delivered one is the group exit's SIGKILL,
+ * whose siginfo the kernel cleared.
+ */
 static __always_inline void store_siginfo(struct pl_signal *e, unsigned long long *ctx,
 					  struct kernel_siginfo *info,
 					  struct task_struct *target, bool generate)

@@ -561,10 +561,29 @@ static void container_prefix_ambiguous_or_unknown(void **state)
 	rmdir(top);
 }
 
+/* The number of a line "field: N" of /proc/pid/fdinfo/fd (prog_id, map_id); 0 when none. */
+static unsigned fdinfo_id(pid_t pid, int fd, const char *field)
+{
+	char path[64], line[128];
+	size_t n = strlen(field);
+	unsigned id = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			id = strtoul(line + n + 1, NULL, 10);
+	fclose(f);
+	return id;
+}
+
 /* The names of the BPF programs a process holds, as one comma-separated string. */
 static void programs_of(pid_t pid, char *out, size_t size)
 {
-	char dir[64], path[128], link[64], line[128];
+	char dir[64], path[128], link[64];
 	size_t len = 0;
 
 	out[0] = '\0';
@@ -572,9 +591,7 @@ static void programs_of(pid_t pid, char *out, size_t size)
 	for (int fd = 0; fd < 1024; fd++) {
 		struct bpf_prog_info info = { 0 };
 		__u32 info_len = sizeof(info);
-		unsigned id = 0;
 		ssize_t n;
-		FILE *f;
 		int pfd;
 
 		snprintf(path, sizeof(path), "%s/%d", dir, fd);
@@ -584,14 +601,7 @@ static void programs_of(pid_t pid, char *out, size_t size)
 		link[n] = '\0';
 		if (strcmp(link, "anon_inode:bpf-prog"))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "prog_id: %u", &id);
-		fclose(f);
-		pfd = bpf_prog_get_fd_by_id(id);
+		pfd = bpf_prog_get_fd_by_id(fdinfo_id(pid, fd, "prog_id"));
 		if (pfd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(pfd, &info, &info_len))
@@ -670,7 +680,6 @@ static void reaps_alone_under_a_filter(void **state)
 /* Whether pid is in the BPF map called name that process holder holds. */
 static bool in_map_of(pid_t holder, const char *name, pid_t pid)
 {
-	char path[64], line[128];
 	uint32_t key = pid;
 	uint64_t value;
 	bool found = false, seen = false;
@@ -678,17 +687,9 @@ static bool in_map_of(pid_t holder, const char *name, pid_t pid)
 	for (int fd = 0; fd < 1024 && !seen; fd++) {
 		struct bpf_map_info info = { 0 };
 		__u32 info_len = sizeof(info);
-		unsigned id = 0;
-		FILE *f;
+		unsigned id = fdinfo_id(holder, fd, "map_id");
 		int mfd;
 
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", holder, fd);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "map_id: %u", &id);
-		fclose(f);
 		if (!id || (mfd = bpf_map_get_fd_by_id(id)) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(mfd, &info, &info_len) && !strcmp(info.name, name)) {

@@ -68,16 +68,16 @@ const char *signal_result_name(int result)
 
 /*
  * One table per vocabulary: the JSON name, and the readable stream's words
- * for the adopter, before its pid ("subreaper 22") and alone ("a subreaper").
+ * for the adopter, before its pid ("subreaper 22"), and alone ("a
+ * subreaper") where they differ.
  */
 static const struct {
 	const char *name, *words, *alone;
 } reaper_rules[] = {
-	[PL_REAPER_THREAD] = { "thread", "a sibling thread", "a sibling thread" },
+	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
 	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper", "a subreaper" },
-	[PL_REAPER_INIT] = { "init", "init", "init" },
-	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init",
-				    "the dying namespace's init" },
+	[PL_REAPER_INIT] = { "init", "init" },
+	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init" },
 };
 
 static const char *const dispositions[] = {
@@ -110,7 +110,10 @@ const char *reaper_rule_words(int rule)
 
 const char *reaper_rule_alone(int rule)
 {
-	return rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ? reaper_rules[rule].alone : NULL;
+	const char *alone = rule > PL_REAPER_NONE && rule < COUNT(reaper_rules) ?
+				    reaper_rules[rule].alone : NULL;
+
+	return alone ? alone : reaper_rule_words(rule);
 }
 
 int reaper_rule_from_name(const char *name)
