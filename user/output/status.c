@@ -74,10 +74,10 @@ const char *signal_result_name(int result)
 static const struct {
 	const char *name, *words, *alone;
 } reaper_rules[] = {
-	[PL_REAPER_THREAD] = { "thread", "a sibling thread" },
-	[PL_REAPER_SUBREAPER] = { "subreaper", "subreaper", "a subreaper" },
-	[PL_REAPER_INIT] = { "init", "init" },
-	[PL_REAPER_PIDNS_DYING] = { "pidns_dying", "the dying namespace's init" },
+	[PL_REAPER_THREAD] = { .name = "thread", .words = "a sibling thread" },
+	[PL_REAPER_SUBREAPER] = { .name = "subreaper", .words = "subreaper", .alone = "a subreaper" },
+	[PL_REAPER_INIT] = { .name = "init", .words = "init" },
+	[PL_REAPER_PIDNS_DYING] = { .name = "pidns_dying", .words = "the dying namespace's init" },
 };
 
 static const char *const dispositions[] = {
