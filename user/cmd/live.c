@@ -314,7 +314,6 @@ static int after_read(struct live *l, int err)
 static int poll_once(struct live *l, int timeout_ms)
 {
 	wallclock_follow(&l->clock);
-	timeout_ms = tracer_wait_ms(l->tracer, timeout_ms);
 #ifndef PROCLIFE_NO_METRICS_SERVER
 	/* A scrape wakes the loop as records do; it is answered after they are applied. */
 	if (l->metrics) {

@@ -30,9 +30,8 @@
  * merge passes on only records older than now by this much.
  */
 #define CLOCK_SLACK_NS 100000
-/* A record held back for order, or not committed yet: look again this soon. */
-#define HELD_WAIT_MS 1
-/* How long a last read waits for records reserved and not committed yet. */
+/* A last read waits for records reserved and not committed yet: this often, this many times. */
+#define DRAIN_WAIT_MS 1
 #define DRAIN_TRIES 100
 
 /* One CPU's ring: its fd and the kernel's two mappings of it. */
@@ -550,24 +549,23 @@ static int read_rings(struct tracer *t, uint64_t limit_ns)
 	return ring_reader_read(&t->reader, limit_ns, t->fn, t->ctx);
 }
 
-int tracer_wait_ms(const struct tracer *t, int timeout_ms)
-{
-	return t->reader.held != RING_CAUGHT_UP && timeout_ms > HELD_WAIT_MS ? HELD_WAIT_MS : timeout_ms;
-}
-
 int tracer_poll(struct tracer *t, int timeout_ms)
 {
 	struct epoll_event ev;
 
 	if (epoll_wait(t->wake_fd, &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	/* Records committed without a wake-up are read too: the timeout bounds their wait. */
+	/*
+	 * Records committed without a wake-up are read too, and so are those
+	 * held back for order: the timeout bounds their wait, as it bounds a
+	 * partial batch's.
+	 */
 	return read_rings(t, boottime_now_ns() - CLOCK_SLACK_NS);
 }
 
 int tracer_drain(struct tracer *t)
 {
-	struct timespec slack = { 0, CLOCK_SLACK_NS }, held = { 0, HELD_WAIT_MS * 1000000L };
+	struct timespec slack = { 0, CLOCK_SLACK_NS }, busy = { 0, DRAIN_WAIT_MS * 1000000L };
 	uint64_t now = boottime_now_ns();
 	int total = 0, n;
 
@@ -579,7 +577,7 @@ int tracer_drain(struct tracer *t)
 		total += n;
 		if (t->reader.held != RING_BUSY)
 			break;
-		nanosleep(&held, NULL);
+		nanosleep(&busy, NULL);
 	}
 	return total;
 }

@@ -54,8 +54,6 @@ int tracer_seed_filter(struct tracer *t, struct pl_seed **out, size_t *n);
  * another CPU (user/trace/ringread.h).
  */
 int tracer_poll(struct tracer *t, int timeout_ms);
-/* timeout_ms, or less when the last poll held records back and must look again soon. */
-int tracer_wait_ms(const struct tracer *t, int timeout_ms);
 /* When stopping: passes on every record committed until now. */
 int tracer_drain(struct tracer *t);
 /* Readable when the kernel has woken the consumer: poll it with other fds, then tracer_poll(t, 0). */
