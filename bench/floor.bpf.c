@@ -12,11 +12,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* proclife's ring buffer, same size; floor.c consumes it as proclife does. */
-struct {
+/* proclife's ring buffers, a ring per CPU: floor.c makes them as proclife does. */
+struct ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
-} records SEC(".maps");
+	__uint(max_entries, 1 << 12);	/* floor.c gives a ring of its own as the model */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
 
 /* Failed reservations: a full buffer would make reserve+submit look cheap. */
 struct {
@@ -41,11 +48,12 @@ struct {
 	__type(value, __u64);
 } by_pid SEC(".maps");
 
-/* A record of the fork record's size, or NULL (counted) when the buffer is full. */
+/* A record of the fork record's size in this CPU's ring, or NULL (counted) when it is full. */
 static __always_inline struct pl_fork *reserve_record(void)
 {
-	struct pl_fork *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
-	__u32 zero = 0;
+	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
+	void *ring = bpf_map_lookup_elem(&rings, &cpu);
+	struct pl_fork *e = ring ? bpf_ringbuf_reserve(ring, sizeof(*e), 0) : NULL;
 	__u64 *n;
 
 	if (!e && (n = bpf_map_lookup_elem(&failed, &zero)))

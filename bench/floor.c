@@ -1,7 +1,8 @@
 /*
  * floor [FIRST]: loads and attaches bench/floor.bpf.c, prints "ready", then consumes its
- * ring buffer until SIGINT or SIGTERM, as proclife's consumer would (records
- * are read from another CPU than the one that wrote them). bench/run reads
+ * ring buffers (a ring per CPU, proclife's 8 MiB shared among them) until
+ * SIGINT or SIGTERM, as proclife's consumer would (records are read from
+ * another CPU than the one that wrote them). bench/run reads
  * the programs' run-time statistics from this process's fds meanwhile. At the
  * end it prints one JSON line: records consumed, failed reservations and the
  * record size.
@@ -21,8 +22,9 @@
 #include "proclife.h"
 #include "floor.skel.h"
 
-/* How often the buffer is drained: 8 MiB holds far more than a storm makes meanwhile. */
+/* How often the buffers are drained: 8 MiB holds far more than a storm makes meanwhile. */
 #define DRAIN_INTERVAL_NS (10 * 1000 * 1000)
+#define RING_SPACE (8 << 20)
 
 static volatile sig_atomic_t stopping;
 
@@ -55,6 +57,34 @@ static unsigned long long failed_reservations(struct floor_bpf *skel)
 	return total;
 }
 
+/* A ring for every possible CPU (no ordering here: records are only counted). */
+static int make_rings(struct floor_bpf *skel, int *fds, int cpus)
+{
+	size_t size = 4096;
+
+	while (size * 2 <= RING_SPACE / (size_t)cpus)
+		size *= 2;
+	for (int i = 0; i < cpus; i++)
+		fds[i] = -1;
+	for (int i = 0; i < cpus; i++) {
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "floor_ring", 0, 0, size, NULL);
+		if (fds[i] < 0)
+			return -errno;
+	}
+	if (bpf_map__set_inner_map_fd(skel->maps.rings, fds[0]) ||
+	    bpf_map__set_max_entries(skel->maps.rings, cpus))
+		return -errno;
+	return 0;
+}
+
+static int give_rings(struct floor_bpf *skel, const int *fds, int cpus)
+{
+	for (__u32 cpu = 0; cpu < (__u32)cpus; cpu++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.rings), &cpu, &fds[cpu], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 static int attach_from(struct floor_bpf *skel, int first)
 {
 	const struct bpf_object_skeleton *s = skel->skeleton;
@@ -79,11 +109,12 @@ int main(int argc, char **argv)
 	struct timespec interval = {0, DRAIN_INTERVAL_NS};
 	struct sigaction sa = {.sa_handler = on_stop};
 	unsigned long long records = 0;
+	int cpus = libbpf_num_possible_cpus();
 	struct ring_buffer *rb = NULL;
 	struct floor_bpf *skel;
 	long first = 0;
 	char *end = NULL;
-	int err;
+	int err, *fds;
 
 	if (argc > 1)
 		first = strtol(argv[1], &end, 10);
@@ -93,18 +124,33 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	skel = floor_bpf__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
+	fds = calloc(cpus > 0 ? cpus : 1, sizeof(*fds));
+	skel = floor_bpf__open();
+	if (cpus <= 0 || !fds || !skel) {
+		fprintf(stderr, "floor: cannot open the BPF programs: %s\n", strerror(errno));
 		return 1;
+	}
+	err = make_rings(skel, fds, cpus);
+	if (err) {
+		fprintf(stderr, "floor: cannot make the ring buffers: %s\n", strerror(-err));
+		goto out;
+	}
+	err = floor_bpf__load(skel);
+	if (!err)
+		err = give_rings(skel, fds, cpus);
+	if (err) {
+		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(-err));
+		goto out;
 	}
 	err = attach_from(skel, first % skel->skeleton->prog_cnt);
 	if (err)
 		goto out;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.records), count_record, &records, NULL);
-	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "floor: cannot map the ring buffer: %s\n", strerror(errno));
+	rb = ring_buffer__new(fds[0], count_record, &records, NULL);
+	err = rb ? 0 : -errno;
+	for (int i = 1; !err && i < cpus; i++)
+		err = ring_buffer__add(rb, fds[i], count_record, &records);
+	if (err) {
+		fprintf(stderr, "floor: cannot map the ring buffers: %s\n", strerror(-err));
 		goto out;
 	}
 	printf("ready\n");
@@ -119,5 +165,9 @@ int main(int argc, char **argv)
 out:
 	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);
+	for (int i = 0; i < cpus; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 	return err ? 1 : 0;
 }

@@ -29,9 +29,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by user space between open and load. */
 const volatile __u32 arg_bytes = PL_ARGS_DEFAULT;
 /*
- * Wake the consumer once this CPU has submitted this much since it last
- * did; 0 wakes on every event. User space divides its batch among the
- * CPUs, so at most one batch is pending unannounced.
+ * Wake the consumer once this CPU has submitted this much to its ring
+ * since it last did; 0 wakes on every event.
  */
 const volatile __u64 wakeup_bytes = 0;
 /* The kernel's sched_process_exit has no group_dead: handle_exit dedupes. */
@@ -39,10 +38,24 @@ const volatile bool exit_dedupe = false;
 /* --threads: renames of every thread, not just of thread-group leaders. */
 const volatile bool thread_renames = false;
 
-struct {
+/*
+ * A ring buffer per CPU, each CPU writing its own: sharing one, CPUs queue
+ * for its lock and pass its positions' cache lines back and forth on every
+ * record. User space sizes the rings, creates one for each online CPU and
+ * merges them in time order (user/trace/ringread.h); a CPU without a ring
+ * loses its events, and counts them.
+ */
+struct ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
-} events SEC(".maps");
+	__uint(max_entries, 1 << 12);	/* user space gives a ring of its own as the model */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
 
 /* Failed ring-buffer reservations, per CPU: the consumer reports them as lost. */
 struct {
@@ -54,9 +67,9 @@ struct {
 
 /*
  * Bytes submitted on this CPU since it last woke the consumer. A counter
- * of its own, not bpf_ringbuf_query: the ring's shared positions cost a
- * cache miss per record under a storm. A program interrupting another
- * on the same CPU may lose an increment: a wakeup comes a little late.
+ * of its own, not bpf_ringbuf_query: the consumer position it would read
+ * is a cache line the consumer writes. A program interrupting another on
+ * the same CPU may lose an increment: a wakeup comes a little late.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -287,13 +300,31 @@ static __always_inline __u64 submit_flags(__u32 size)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
+static __always_inline void *cpu_ring(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&rings, &cpu);
+}
+
+/*
+ * The timestamp is read before the reservation: the consumer's merge needs
+ * every record reserved before this one on this CPU to carry an earlier
+ * time than anything this event causes (user/trace/ringread.h).
+ */
 static __always_inline void *reserve(__u32 size)
 {
-	void *e = bpf_ringbuf_reserve(&events, size, 0);
+	__u64 ts = bpf_ktime_get_boot_ns();
+	void *ring = cpu_ring();
+	struct pl_header *h;
 
-	if (!e)
+	h = ring ? bpf_ringbuf_reserve(ring, size, 0) : NULL;
+	if (!h) {
 		count_lost();
-	return e;
+		return NULL;
+	}
+	h->ts_ns = ts;
+	return h;
 }
 
 /*
@@ -348,7 +379,6 @@ static __always_inline void own_pidns(struct task_struct *task, __u32 *inum, __u
 static __always_inline void fill_header(struct pl_header *h, __u16 type, __u16 size,
 					struct task_struct *task)
 {
-	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->start_ns = task->group_leader->start_boottime;
 	h->pid = task->tgid;
 	h->tid = task->pid;
@@ -402,6 +432,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	__u32 zero = 0, fn_len, args_len, size;
 	unsigned long arg_start, arg_end;
 	struct pl_exec *e;
+	void *ring;
 	long n;
 
 	if (v == FILTER_OUT)
@@ -409,6 +440,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
+	/* Read before the record is written, and so before it is reserved, as reserve() does. */
+	e->h.ts_ns = bpf_ktime_get_boot_ns();
 	fill_header(&e->h, PL_EV_EXEC, 0, task);
 	e->h.flags = header_flags(v);
 	e->old_pid = old_pid;
@@ -440,7 +473,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	e->h.size = size;
 	if (size > sizeof(*e))
 		return 0;
-	if (bpf_ringbuf_output(&events, e, size, submit_flags(size)))
+	ring = cpu_ring();
+	if (!ring || bpf_ringbuf_output(ring, e, size, submit_flags(size)))
 		count_lost();
 	return 0;
 }

@@ -28,11 +28,17 @@
  *   gate MODE ...     write 'r' to fd 1 when ready; after SIGUSR1, run MODE ...
  *   tree              fork a child that forks a grandchild, which execs
  *                     "prog_target exit 3"; print "c PID" and "g PID"; reap both
+ *   crosscpu N        N rounds between the first two CPUs we may use, A and B,
+ *                     swapped every round: on A, fork a child, which moves to
+ *                     B, renames itself "crosscpu", waits for SIGUSR1 (handled)
+ *                     from us on A, execs /bin/true; reap it on A and print its
+ *                     pid. Exits 3 with fewer than two CPUs
  *
  * "Until stdin ends": the test holds the write end of a pipe (spawn_held) and
  * closes it once it has seen what it needs, so no timing is assumed.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +87,81 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	caught = 1;
+}
+
+/* Runs us on cpu alone: sched_setaffinity moves the caller before it returns. */
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) || sched_getcpu() != cpu ? -1 : 0;
+}
+
+/*
+ * Each cause on cpu `here`, its effects on `there`: the fork and the
+ * SIGUSR1's generation here; the child's rename, the signal's delivery, its
+ * exec and exit there; then its free here again (our wait queues it as an RCU
+ * callback on this CPU, unless the kernel offloads those). SIGUSR1 is blocked
+ * but handled: the child takes it in sigsuspend, so it cannot come too early.
+ */
+static int crosscpu_round(int here, int there)
+{
+	int ready[2], status;
+	pid_t child;
+	char c;
+
+	if (pin(here) || pipe(ready))
+		return -1;
+	child = fork();
+	if (child == 0) {
+		char *true_argv[] = { "true", NULL };
+		sigset_t none;
+
+		sigemptyset(&none);
+		if (pin(there) || prctl(PR_SET_NAME, "crosscpu") || write(ready[1], "r", 1) != 1)
+			_exit(110);
+		while (!caught)
+			sigsuspend(&none);
+		execv("/bin/true", true_argv);
+		_exit(111);
+	}
+	close(ready[1]);
+	if (child < 0 || read(ready[0], &c, 1) != 1 || kill(child, SIGUSR1) ||
+	    waitpid(child, &status, 0) != child || status != 0)
+		return -1;
+	close(ready[0]);
+	dprintf(1, "%d\n", child);
+	return 0;
+}
+
+static int crosscpu(int rounds)
+{
+	int cpu[2], n = 0;
+	cpu_set_t set;
+	sigset_t usr1;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 4;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[n++] = c;
+	if (n < 2) {
+		fprintf(stderr, "prog_target: crosscpu needs two CPUs, we may run on %d\n", n);
+		return 3;
+	}
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	signal(SIGUSR1, on_usr1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	for (int i = 0; i < rounds; i++)
+		if (crosscpu_round(cpu[i % 2], cpu[1 - i % 2])) {
+			fprintf(stderr, "prog_target: crosscpu round %d (CPU %d to %d) failed\n",
+				i, cpu[i % 2], cpu[1 - i % 2]);
+			return 5;
+		}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -312,6 +393,8 @@ int main(int argc, char **argv)
 		waitpid(child, NULL, 0);
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "crosscpu"))
+		return crosscpu(atoi(argv[2]));
 	fprintf(stderr, "prog_target: unknown mode\n");
 	return 2;
 }

@@ -61,7 +61,7 @@ METRICS_USAGE
 "\n"
 "Tracing:\n"
 "  -d, --duration SECONDS   stop after SECONDS\n"
-"  -b, --buffer-size SIZE   ring buffer size, a power of two (default 8M)\n"
+"  -b, --buffer-size SIZE   ring buffer space, shared among the CPUs (default 8M)\n"
 "  -A, --arg-bytes N        capture at most N bytes of an exec's arguments\n"
 "                           (default 4096, at most 16383)\n"
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"

@@ -297,15 +297,27 @@ static int housekeeping(struct live *l)
 	return err ? err : flush_output(l);
 }
 
+/* err: what reading the ring buffers returned. */
+static int after_read(struct live *l, int err)
+{
+	if (l->err)
+		return l->err;
+	if (outbuf_error(&l->out))
+		return flush_output(l);
+	if (err < 0 && err != -EINTR) {
+		fprintf(stderr, "proclife: cannot read the ring buffers: %s\n", strerror(-err));
+		return err;
+	}
+	return housekeeping(l);
+}
+
 static int poll_once(struct live *l, int timeout_ms)
 {
-	int err = 0;
-
 	wallclock_follow(&l->clock);
 #ifndef PROCLIFE_NO_METRICS_SERVER
 	/* A scrape wakes the loop as records do; it is answered after they are applied. */
 	if (l->metrics) {
-		err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
+		int err = metrics_server_poll(l->metrics, tracer_fd(l->tracer), timeout_ms);
 		if (err) {
 			fprintf(stderr, "proclife: cannot wait for events: %s\n", strerror(-err));
 			return err;
@@ -313,16 +325,7 @@ static int poll_once(struct live *l, int timeout_ms)
 		timeout_ms = 0;
 	}
 #endif
-	err = tracer_poll(l->tracer, timeout_ms);
-	if (l->err)
-		return l->err;
-	if (outbuf_error(&l->out))
-		return flush_output(l);
-	if (err < 0 && err != -EINTR) {
-		fprintf(stderr, "proclife: cannot read the ring buffer: %s\n", strerror(-err));
-		return err;
-	}
-	return housekeeping(l);
+	return after_read(l, tracer_poll(l->tracer, timeout_ms));
 }
 
 static int trace_loop(struct live *l)
@@ -345,7 +348,7 @@ static int trace_loop(struct live *l)
 		err = poll_once(l, timeout);
 	}
 	/* Stopping: what the kernel already committed is still printed. */
-	return err ? err : poll_once(l, 0);
+	return err ? err : after_read(l, tracer_drain(l->tracer));
 }
 
 static void print_summary(const struct live *l)
@@ -525,7 +528,7 @@ int live_run(const struct options *o)
 	}
 	err = start(&l);
 	if (!err && o->command == CMD_TREE && !o->duration)
-		err = poll_once(&l, 0);
+		err = after_read(&l, tracer_drain(l.tracer));
 	else if (!err)
 		err = trace_loop(&l);
 	if (!err)

@@ -235,9 +235,10 @@ int metrics_render(FILE *f, const struct model *m, const struct metrics_counts *
 	if (err)
 		return err;
 	gauge(f, "proclife_ring_buffer_pending_bytes",
-	      "Bytes the kernel wrote to the ring buffer that proclife has not read yet.", c->ring_pending);
-	gauge(f, "proclife_ring_buffer_size_bytes", "Size of the ring buffer (--buffer-size).",
-	      c->ring_size);
+	      "Bytes the kernel wrote to the fullest CPU's ring buffer that proclife has not read yet.",
+	      c->ring_pending);
+	gauge(f, "proclife_ring_buffer_size_bytes",
+	      "Size of each CPU's ring buffer (--buffer-size shared among the CPUs).", c->ring_size);
 	counter(f, "proclife_output_rotations_total",
 		"Output files begun by a rotation (--rotate-size) or a reopen (SIGHUP).",
 		c->rotations);

@@ -23,8 +23,8 @@ struct metrics_counts {
 	uint64_t leaked_reports;	/* zombies reported as leaked */
 	uint64_t malformed;		/* ring-buffer records dropped */
 	uint64_t lost;			/* events the kernel could not send */
-	uint64_t ring_pending;		/* bytes written to the ring buffer, not yet read */
-	uint64_t ring_size;
+	uint64_t ring_pending;		/* bytes written to the fullest CPU's ring, not yet read */
+	uint64_t ring_size;		/* each CPU's ring */
 	uint64_t rotations;		/* output files begun by a rotation or a reopen */
 	uint64_t clock_steps;		/* wall-clock steps followed (clock.h) */
 };

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
+#include "cpulist.h"
 #include "kernreq.h"
 #include "proclife.skel.h"
+#include "ringread.h"
 #include "tracer.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
@@ -20,26 +24,45 @@
 /* Sizes of the filter's sets: processes inside, and the parents that matter to them. */
 #define FILTER_SET_MAX 32768
 
+/*
+ * The programs' clock (the kernel's NMI-safe boot time) may lag the one
+ * the consumer reads by a little while the kernel adjusts its rate: the
+ * merge passes on only records older than now by this much.
+ */
+#define CLOCK_SLACK_NS 100000
+/* A last read waits for records reserved and not committed yet: this often, this many times. */
+#define DRAIN_WAIT_MS 1
+#define DRAIN_TRIES 100
+
+/* One CPU's ring: its fd and the kernel's two mappings of it. */
+struct cpu_ring {
+	int fd;
+	void *consumer_page;
+	void *producer_pages;	/* the producer's page, then the data twice */
+};
+
 struct tracer {
 	struct proclife_bpf *skel;
 	bool filter_on;
-	struct ring_buffer *rb;
 	/*
-	 * Edge-triggered on the ring buffer: readable only when the programs
-	 * wake the consumer (a batch is pending, wakeup_bytes). Level-triggered,
-	 * a wait returns at once whenever anything is pending, so under a steady
+	 * Edge-triggered on every ring: readable only when the programs wake
+	 * the consumer (a batch is pending, wakeup_bytes). Level-triggered, a
+	 * wait returns at once whenever anything is pending, so under a steady
 	 * stream the consumer spins, a record or two per wait.
 	 */
 	int wake_fd;
-	int ncpus;
+	int ncpus;		/* possible CPUs: the range of CPU numbers */
 	uint64_t *lost_percpu;
-	/*
-	 * The ring's first two pages, read-only: the consumer and producer
-	 * positions (libbpf 1.1 has no call that reads them).
-	 */
-	const void *positions;
 	size_t page_size;
-	size_t ring_size;
+	size_t ringbuf_total;	/* --buffer-size, shared among the CPUs */
+	size_t ring_size;	/* each CPU's */
+	struct cpu_ring *rings;	/* one per CPU online at start */
+	int *ring_cpus;		/* the CPU of each */
+	struct ring_view *views;
+	size_t nrings;
+	struct ring_reader reader;
+	tracer_record_fn fn;
+	void *ctx;
 };
 
 /* libbpf's print hook takes no context, so its one switch lives here. */
@@ -264,27 +287,127 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 	skel->rodata->exit_dedupe = !group_dead;
 	skel->rodata->thread_renames = cfg->thread_renames;
 	skel->rodata->arg_bytes = cfg->arg_bytes;
-	/*
-	 * Wake the consumer in batches of an eighth of the ring, each CPU its
-	 * share; the poll timeout bounds how long a partial batch waits.
-	 */
-	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 8 / t->ncpus;
-	err = bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_size);
+	/* Wake the consumer in batches of an eighth of a ring; the poll timeout bounds a partial batch's wait. */
+	skel->rodata->wakeup_bytes = t->ring_size / 8;
+	/* Any ring serves as the model of the map's values. */
+	err = bpf_map__set_inner_map_fd(skel->maps.rings, t->rings[0].fd);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.rings, t->ncpus);
 	if (err)
-		return fail(err, "size the ring buffer");
+		return fail(err, "size the map of ring buffers");
 	if (group_dead)
 		bpf_map__set_max_entries(skel->maps.exit_seen, 1);
 	return 0;
 }
 
-static int watch_ring(struct tracer *t)
+/* Which CPUs get a ring: those online now (a CPU brought online later has none). */
+static int online_cpus(bool *online, int ncpus)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	char list[4096];
+	ssize_t len;
+	int fd, n;
 
+	fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, "read /sys/devices/system/cpu/online");
+	len = read(fd, list, sizeof(list) - 1);
+	close(fd);
+	if (len < 0)
+		return fail(errno, "read /sys/devices/system/cpu/online");
+	list[len] = '\0';
+	n = cpulist_parse(list, online, ncpus);
+	if (n < 0) {
+		fprintf(stderr, "proclife: cannot parse /sys/devices/system/cpu/online: \"%.*s\"\n",
+			(int)strcspn(list, "\n"), list);
+		return n;
+	}
+	return n;
+}
+
+/* --buffer-size is shared among the CPUs; a ring is a power of two of at least a page. */
+static size_t ring_size_per_cpu(size_t total, int cpus, size_t page_size)
+{
+	size_t size = page_size;
+
+	while (size * 2 <= total / cpus)
+		size *= 2;
+	return size;
+}
+
+static int map_ring(struct tracer *t, struct cpu_ring *ring, struct ring_view *view)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	uint8_t *producer;
+
+	ring->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "proclife_ring", 0, 0, t->ring_size, &opts);
+	if (ring->fd < 0)
+		return fail(errno, "create a ring buffer");
+	ring->consumer_page = mmap(NULL, t->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring->fd, 0);
+	if (ring->consumer_page == MAP_FAILED) {
+		ring->consumer_page = NULL;
+		return fail(errno, "map a ring buffer");
+	}
+	ring->producer_pages = mmap(NULL, t->page_size + 2 * t->ring_size, PROT_READ, MAP_SHARED,
+				    ring->fd, t->page_size);
+	if (ring->producer_pages == MAP_FAILED) {
+		ring->producer_pages = NULL;
+		return fail(errno, "map a ring buffer");
+	}
+	if (epoll_ctl(t->wake_fd, EPOLL_CTL_ADD, ring->fd, &ev))
+		return fail(errno, "wait on a ring buffer");
+	producer = ring->producer_pages;
+	*view = (struct ring_view){
+		.consumer_pos = ring->consumer_page,
+		.producer_pos = (const unsigned long *)producer,
+		.data = producer + t->page_size,
+		.mask = t->ring_size - 1,
+	};
+	return 0;
+}
+
+/* A ring for each online CPU (a CPU brought online later has none). */
+static int open_rings(struct tracer *t)
+{
+	bool *online = calloc(t->ncpus, sizeof(*online));
+	int err;
+
+	if (!online)
+		return fail(ENOMEM, "start");
+	err = online_cpus(online, t->ncpus);
+	if (err < 0)
+		goto out;
+	t->ring_size = ring_size_per_cpu(t->ringbuf_total, err, t->page_size);
 	t->wake_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (t->wake_fd < 0 ||
-	    epoll_ctl(t->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(t->skel->maps.events), &ev))
-		return fail(errno, "wait on the ring buffer");
+	if (t->wake_fd < 0) {
+		err = fail(errno, "wait on the ring buffers");
+		goto out;
+	}
+	for (int cpu = 0; cpu < t->ncpus && err >= 0; cpu++) {
+		if (!online[cpu])
+			continue;
+		t->ring_cpus[t->nrings] = cpu;
+		err = map_ring(t, &t->rings[t->nrings], &t->views[t->nrings]);
+		t->nrings++;
+	}
+	if (err >= 0 && ring_reader_init(&t->reader, t->views, t->nrings))
+		err = fail(ENOMEM, "read the ring buffers");
+out:
+	free(online);
+	return err < 0 ? err : 0;
+}
+
+/* After load: each ring into the programs' map, at its CPU's number. */
+static int give_rings(struct tracer *t)
+{
+	int rings_fd = bpf_map__fd(t->skel->maps.rings);
+
+	for (size_t i = 0; i < t->nrings; i++) {
+		__u32 cpu = t->ring_cpus[i];
+
+		if (bpf_map_update_elem(rings_fd, &cpu, &t->rings[i].fd, BPF_ANY))
+			return fail(errno, "give a CPU its ring buffer");
+	}
 	return 0;
 }
 
@@ -305,16 +428,26 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 	if (!t)
 		return fail(ENOMEM, "start");
 	t->wake_fd = -1;
+	t->fn = fn;
+	t->ctx = ctx;
+	t->page_size = sysconf(_SC_PAGESIZE);
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0) {
 		err = fail(t->ncpus, "count CPUs");
 		goto cleanup;
 	}
+	t->ringbuf_total = cfg->ringbuf_size;
 	t->lost_percpu = calloc(t->ncpus, sizeof(*t->lost_percpu));
-	if (!t->lost_percpu) {
+	t->rings = calloc(t->ncpus, sizeof(*t->rings));
+	t->views = calloc(t->ncpus, sizeof(*t->views));
+	t->ring_cpus = calloc(t->ncpus, sizeof(*t->ring_cpus));
+	if (!t->lost_percpu || !t->rings || !t->views || !t->ring_cpus) {
 		err = fail(ENOMEM, "start");
 		goto cleanup;
 	}
+	err = open_rings(t);
+	if (err)
+		goto cleanup;
 
 	t->skel = proclife_bpf__open_opts(&open_opts);
 	if (!t->skel) {
@@ -331,28 +464,13 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		goto cleanup;
 	}
 	err = fill_cgroups(t, &cfg->filter);
+	if (!err)
+		err = give_rings(t);
 	if (err)
 		goto cleanup;
 	err = proclife_bpf__attach(t->skel);
 	if (err) {
 		err = fail(err, "attach the BPF programs to their tracepoints");
-		goto cleanup;
-	}
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx, NULL);
-	if (!t->rb) {
-		err = fail(errno, "open the ring buffer");
-		goto cleanup;
-	}
-	err = watch_ring(t);
-	if (err)
-		goto cleanup;
-	t->page_size = sysconf(_SC_PAGESIZE);
-	t->ring_size = cfg->ringbuf_size;
-	t->positions = mmap(NULL, 2 * t->page_size, PROT_READ, MAP_SHARED,
-			    bpf_map__fd(t->skel->maps.events), 0);
-	if (t->positions == MAP_FAILED) {
-		t->positions = NULL;
-		err = fail(errno, "map the ring buffer's positions");
 		goto cleanup;
 	}
 	*out = t;
@@ -423,14 +541,12 @@ int tracer_fd(const struct tracer *t)
 
 void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size)
 {
-	const unsigned long *consumer = t->positions;
-	const unsigned long *producer = (const void *)((const char *)t->positions + t->page_size);
-	/* The consumer first: the producer only moves ahead of it. */
-	unsigned long cons = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
-	unsigned long prod = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+	ring_reader_usage(&t->reader, pending, size);
+}
 
-	*pending = prod - cons;
-	*size = t->ring_size;
+static int read_rings(struct tracer *t, uint64_t limit_ns)
+{
+	return ring_reader_read(&t->reader, limit_ns, t->fn, t->ctx);
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
@@ -439,8 +555,31 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 
 	if (epoll_wait(t->wake_fd, &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	/* Records committed without a wake-up are drained too: the timeout bounds their wait. */
-	return ring_buffer__consume(t->rb);
+	/*
+	 * Records committed without a wake-up are read too, and so are those
+	 * held back for order: the timeout bounds their wait, as it bounds a
+	 * partial batch's.
+	 */
+	return read_rings(t, boottime_now_ns() - CLOCK_SLACK_NS);
+}
+
+int tracer_drain(struct tracer *t)
+{
+	struct timespec slack = { 0, CLOCK_SLACK_NS }, busy = { 0, DRAIN_WAIT_MS * 1000000L };
+	uint64_t now = boottime_now_ns();
+	int total = 0, n;
+
+	nanosleep(&slack, NULL);
+	for (int tries = 0; tries < DRAIN_TRIES; tries++) {
+		n = read_rings(t, now);
+		if (n < 0)
+			return n;
+		total += n;
+		if (t->reader.held != RING_BUSY)
+			break;
+		nanosleep(&busy, NULL);
+	}
+	return total;
 }
 
 /*
@@ -480,12 +619,23 @@ void tracer_destroy(struct tracer *t)
 {
 	if (!t)
 		return;
-	if (t->positions)
-		munmap((void *)t->positions, 2 * t->page_size);
+	proclife_bpf__destroy(t->skel);
+	for (size_t i = 0; i < t->nrings; i++) {
+		struct cpu_ring *ring = &t->rings[i];
+
+		if (ring->producer_pages)
+			munmap(ring->producer_pages, t->page_size + 2 * t->ring_size);
+		if (ring->consumer_page)
+			munmap(ring->consumer_page, t->page_size);
+		if (ring->fd >= 0)
+			close(ring->fd);
+	}
 	if (t->wake_fd >= 0)
 		close(t->wake_fd);
-	ring_buffer__free(t->rb);
-	proclife_bpf__destroy(t->skel);
+	ring_reader_free(&t->reader);
+	free(t->rings);
+	free(t->ring_cpus);
+	free(t->views);
 	free(t->lost_percpu);
 	free(t);
 }

@@ -48,11 +48,17 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
  * sets, and lists those inside (*out, malloc'ed, for the caller to free).
  */
 int tracer_seed_filter(struct tracer *t, struct pl_seed **out, size_t *n);
-/* Waits up to timeout_ms for records, then drains all that are ready. */
+/*
+ * Waits up to timeout_ms for records, then passes on, in order, those that
+ * are ready: a record may wait for an older one still being written on
+ * another CPU (user/trace/ringread.h).
+ */
 int tracer_poll(struct tracer *t, int timeout_ms);
+/* When stopping: passes on every record committed until now. */
+int tracer_drain(struct tracer *t);
 /* Readable when the kernel has woken the consumer: poll it with other fds, then tracer_poll(t, 0). */
 int tracer_fd(const struct tracer *t);
-/* Bytes the kernel has written to the ring buffer and the consumer has not read yet. */
+/* Bytes the kernel has written and the consumer has not read yet: of the fullest CPU's ring, with its size. */
 void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size);
 /* Events not sent since start: failed ring-buffer reservations and skipped programs. */
 int tracer_lost(struct tracer *t, uint64_t *total);
