@@ -334,15 +334,12 @@ static size_t ring_size_per_cpu(size_t total, int cpus, size_t page_size)
 	return size;
 }
 
+/* Mapped after the programs are loaded: loading's own memory is given back by then. */
 static int map_ring(struct tracer *t, struct cpu_ring *ring, struct ring_view *view)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	uint8_t *producer;
 
-	ring->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "proclife_ring", 0, 0, t->ring_size, &opts);
-	if (ring->fd < 0)
-		return fail(errno, "create a ring buffer");
 	ring->consumer_page = mmap(NULL, t->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring->fd, 0);
 	if (ring->consumer_page == MAP_FAILED) {
 		ring->consumer_page = NULL;
@@ -366,9 +363,10 @@ static int map_ring(struct tracer *t, struct cpu_ring *ring, struct ring_view *v
 	return 0;
 }
 
-/* A ring for each online CPU (a CPU brought online later has none). */
-static int open_rings(struct tracer *t)
+/* Before load: a ring for each online CPU (a CPU brought online later has none). */
+static int create_rings(struct tracer *t)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	bool *online = calloc(t->ncpus, sizeof(*online));
 	int err;
 
@@ -378,36 +376,43 @@ static int open_rings(struct tracer *t)
 	if (err < 0)
 		goto out;
 	t->ring_size = ring_size_per_cpu(t->ringbuf_total, err, t->page_size);
-	t->wake_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (t->wake_fd < 0) {
-		err = fail(errno, "wait on the ring buffers");
-		goto out;
-	}
-	for (int cpu = 0; cpu < t->ncpus && err >= 0; cpu++) {
+	for (int cpu = 0; cpu < t->ncpus; cpu++) {
+		struct cpu_ring *ring = &t->rings[t->nrings];
+
 		if (!online[cpu])
 			continue;
-		t->ring_cpus[t->nrings] = cpu;
-		err = map_ring(t, &t->rings[t->nrings], &t->views[t->nrings]);
-		t->nrings++;
+		t->ring_cpus[t->nrings++] = cpu;
+		ring->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "proclife_ring", 0, 0, t->ring_size, &opts);
+		if (ring->fd < 0) {
+			err = fail(errno, "create a ring buffer");
+			goto out;
+		}
 	}
-	if (err >= 0 && ring_reader_init(&t->reader, t->views, t->nrings))
-		err = fail(ENOMEM, "read the ring buffers");
+	err = 0;
 out:
 	free(online);
-	return err < 0 ? err : 0;
+	return err;
 }
 
-/* After load: each ring into the programs' map, at its CPU's number. */
+/* After load: each ring into the programs' map at its CPU's number, and mapped to be read. */
 static int give_rings(struct tracer *t)
 {
-	int rings_fd = bpf_map__fd(t->skel->maps.rings);
+	int rings_fd = bpf_map__fd(t->skel->maps.rings), err;
 
+	t->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->wake_fd < 0)
+		return fail(errno, "wait on the ring buffers");
 	for (size_t i = 0; i < t->nrings; i++) {
 		__u32 cpu = t->ring_cpus[i];
 
+		err = map_ring(t, &t->rings[i], &t->views[i]);
+		if (err)
+			return err;
 		if (bpf_map_update_elem(rings_fd, &cpu, &t->rings[i].fd, BPF_ANY))
 			return fail(errno, "give a CPU its ring buffer");
 	}
+	if (ring_reader_init(&t->reader, t->views, t->nrings))
+		return fail(ENOMEM, "read the ring buffers");
 	return 0;
 }
 
@@ -445,7 +450,7 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		err = fail(ENOMEM, "start");
 		goto cleanup;
 	}
-	err = open_rings(t);
+	err = create_rings(t);
 	if (err)
 		goto cleanup;
 
