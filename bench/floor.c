@@ -1,6 +1,6 @@
 /*
  * floor [FIRST]: loads and attaches bench/floor.bpf.c, prints "ready", then consumes its
- * ring buffers (a ring per CPU, proclife's 8 MiB shared among them) until
+ * ring buffers (a ring per possible CPU, proclife's 8 MiB shared among them) until
  * SIGINT or SIGTERM, as proclife's consumer would (records are read from
  * another CPU than the one that wrote them). bench/run reads
  * the programs' run-time statistics from this process's fds meanwhile. At the

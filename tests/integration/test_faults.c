@@ -106,8 +106,8 @@ static void tiny_ring_buffer_reports_loss(void **state)
  * A signal storm never lets the ring run dry. Woken whenever anything is
  * pending, the reader would spin a record or two per wakeup and take a CPU
  * from the storm; the programs wake it once a batch is pending (an eighth
- * of the ring, shared among the CPUs), so 40,000 records of about a
- * hundred bytes, half the default ring, make a few wakeups, not thousands.
+ * of the CPU's ring), so 40,000 records of about a hundred bytes, half the
+ * default 8 MiB, make a few wakeups, not thousands.
  */
 static void storm_wakes_reader_in_batches(void **state)
 {

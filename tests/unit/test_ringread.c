@@ -36,6 +36,8 @@ struct seen {
 	uint32_t ids[MAX_SEEN];
 	size_t n;
 	int fail_at;		/* the callback's return is -5 for this record (1-based) */
+	const unsigned long *consumer_pos;	/* when set: its value at each record */
+	unsigned long released[MAX_SEEN];
 };
 
 static int collect(void *ctx, void *data, size_t size)
@@ -45,6 +47,8 @@ static int collect(void *ctx, void *data, size_t size)
 
 	assert_int_equal(size, sizeof(r));
 	memcpy(&r, data, sizeof(r));
+	if (s->consumer_pos)
+		s->released[s->n] = *s->consumer_pos;
 	s->ids[s->n++] = r.id;
 	return (int)s->n == s->fail_at ? -5 : 0;
 }
@@ -277,6 +281,38 @@ static void test_callback_error_stops_the_read(void **state)
 	assert_seen(s, rest, 1);
 }
 
+/*
+ * Space goes back to the kernel during a long read, a quarter of the ring
+ * at a time, and never ahead of the records passed on.
+ */
+static void test_gives_space_back_in_batches(void **state)
+{
+	struct setup *s = *state;
+	const size_t span = 24, count = MAX_SEEN;
+
+	for (uint32_t id = 1; id <= count; id++)
+		put(&s->rings[0], id, id);
+	s->seen.consumer_pos = &s->rings[0].consumer_pos;
+	assert_int_equal(read_all(s, NO_LIMIT), count);
+	for (size_t i = 0; i < count; i++)
+		assert_true(s->seen.released[i] <= i * span);
+	assert_true(s->seen.released[count - 1] > 0);
+	assert_int_equal(s->rings[0].consumer_pos, count * span);
+	s->seen.n = 0;
+}
+
+/* No ring too small for the largest record, however many CPUs share the space. */
+static void test_sizes_rings_for_the_largest_record(void **state)
+{
+	(void)state;
+	assert_int_equal(ring_size_per_cpu(8 << 20, 2, 4096, 4703), 4 << 20);
+	assert_int_equal(ring_size_per_cpu(8 << 20, 3, 4096, 4703), 2 << 20);
+	assert_int_equal(ring_size_per_cpu(4096, 2, 4096, 100), 4096);
+	/* 8 MiB over 1024 CPUs would be 8 KiB: less than two 4.7 KiB exec records. */
+	assert_int_equal(ring_size_per_cpu(8 << 20, 1024, 4096, 4703), 16384);
+	assert_int_equal(ring_size_per_cpu(65536, 16, 4096, 17000), 65536);
+}
+
 static void test_usage_is_the_fullest_ring(void **state)
 {
 	struct setup *s = *state;
@@ -321,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_of_a_ring_never_go_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reads_across_the_end_of_a_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_error_stops_the_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gives_space_back_in_batches, setup, teardown),
+		cmocka_unit_test(test_sizes_rings_for_the_largest_record),
 		cmocka_unit_test_setup_teardown(test_usage_is_the_fullest_ring, setup, teardown),
 		cmocka_unit_test(test_starts_at_the_consumer_position),
 	};

@@ -1,12 +1,13 @@
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/bpf.h>
+#include "proclife.h"
 #include "ringread.h"
 
 /* Each record's own header, before its data: its length and state bits. */
 #define RECORD_FLAGS (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)
-
-enum head { HEAD_NONE, HEAD_READY, HEAD_BUSY };
 
 static uint64_t record_span(uint32_t len)
 {
@@ -18,16 +19,22 @@ static const uint8_t *head_record(const struct ring_view *v)
 	return v->data + (v->cons & v->mask);
 }
 
-/* Every record begins with the programs' pl_header, whose first field is the timestamp. */
+/* Every record begins with the programs' pl_header; one too short for its time keeps the ring's key. */
 static uint64_t record_ts(const uint8_t *data, uint32_t size, uint64_t otherwise)
 {
-	const uint64_t *ts = (const void *)data;
+	uint64_t ts;
 
-	return size >= sizeof(*ts) ? *ts : otherwise;
+	if (size < offsetof(struct pl_header, ts_ns) + sizeof(ts))
+		return otherwise;
+	memcpy(&ts, data + offsetof(struct pl_header, ts_ns), sizeof(ts));
+	return ts;
 }
 
-/* Steps over discarded records to the ring's next one, if this pass has one. */
-static enum head peek(struct ring_view *v)
+/*
+ * Steps over discarded records to the ring's next one: false when this pass
+ * has none. head_ready tells a committed record from one still being written.
+ */
+static bool peek(struct ring_view *v)
 {
 	v->head_ready = false;
 	while (v->cons < v->prod) {
@@ -38,7 +45,7 @@ static enum head peek(struct ring_view *v)
 		if (len & BPF_RINGBUF_BUSY_BIT) {
 			/* Its key is not known, but no later record of this ring sorts below this. */
 			v->head_key = v->last_key;
-			return HEAD_BUSY;
+			return true;
 		}
 		if (len & BPF_RINGBUF_DISCARD_BIT) {
 			v->cons += record_span(len);
@@ -47,9 +54,9 @@ static enum head peek(struct ring_view *v)
 		ts = record_ts(rec + BPF_RINGBUF_HDR_SZ, len, v->last_key);
 		v->head_key = ts > v->last_key ? ts : v->last_key;
 		v->head_ready = true;
-		return HEAD_READY;
+		return true;
 	}
-	return HEAD_NONE;
+	return false;
 }
 
 /* Smaller key first; at equal keys a ring that must wait goes first, so it holds the rest. */
@@ -140,7 +147,7 @@ int ring_reader_read(struct ring_reader *r, uint64_t limit_ns, ring_record_fn fn
 		struct ring_view *v = &r->rings[i];
 
 		v->prod = __atomic_load_n(v->producer_pos, __ATOMIC_ACQUIRE);
-		if (peek(v) != HEAD_NONE) {
+		if (peek(v)) {
 			r->heap[r->nheap++] = i;
 			sift_up(r, r->nheap - 1);
 		}
@@ -162,7 +169,7 @@ int ring_reader_read(struct ring_reader *r, uint64_t limit_ns, ring_record_fn fn
 		passed++;
 		if (v->cons - v->released > v->mask / 4)
 			release(v);
-		if (peek(v) == HEAD_NONE)
+		if (!peek(v))
 			r->heap[0] = r->heap[--r->nheap];
 		sift_down(r, 0);
 	}
@@ -184,4 +191,15 @@ void ring_reader_usage(const struct ring_reader *r, uint64_t *pending, uint64_t 
 		if (prod - cons > *pending)
 			*pending = prod - cons;
 	}
+}
+
+size_t ring_size_per_cpu(size_t total, unsigned int cpus, size_t page_size, size_t largest_record)
+{
+	size_t size = page_size;
+
+	while (size * 2 <= total / cpus)
+		size *= 2;
+	while (size < 2 * (largest_record + BPF_RINGBUF_HDR_SZ))
+		size *= 2;
+	return size;
 }

@@ -64,5 +64,11 @@ void ring_reader_free(struct ring_reader *r);
 int ring_reader_read(struct ring_reader *r, uint64_t limit_ns, ring_record_fn fn, void *ctx);
 /* Bytes written and not yet read: of the fullest ring, with its size. */
 void ring_reader_usage(const struct ring_reader *r, uint64_t *pending, uint64_t *size);
+/*
+ * Each CPU's ring: total shared among cpus, a power of two of at least a
+ * page, and never too small for two of the largest record, whatever the
+ * count of CPUs (a record larger than its ring could never be sent).
+ */
+size_t ring_size_per_cpu(size_t total, unsigned int cpus, size_t page_size, size_t largest_record);
 
 #endif

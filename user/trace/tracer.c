@@ -30,9 +30,14 @@
  * merge passes on only records older than now by this much.
  */
 #define CLOCK_SLACK_NS 100000
-/* A last read waits for records reserved and not committed yet: this often, this many times. */
-#define DRAIN_WAIT_MS 1
+/*
+ * A record reserved and not committed yet holds back what sorts after it.
+ * Its program is running, so it is committed within microseconds: a poll
+ * reads again at once, a few times; the last read, at stop, waits longer.
+ */
+#define BUSY_TRIES 4
 #define DRAIN_TRIES 100
+#define DRAIN_WAIT_NS 1000000L
 
 /* One CPU's ring: its fd and the kernel's two mappings of it. */
 struct cpu_ring {
@@ -54,13 +59,13 @@ struct tracer {
 	int ncpus;		/* possible CPUs: the range of CPU numbers */
 	uint64_t *lost_percpu;
 	size_t page_size;
-	size_t ringbuf_total;	/* --buffer-size, shared among the CPUs */
 	size_t ring_size;	/* each CPU's */
 	struct cpu_ring *rings;	/* one per CPU online at start */
 	int *ring_cpus;		/* the CPU of each */
 	struct ring_view *views;
 	size_t nrings;
 	struct ring_reader reader;
+	struct epoll_event *ready;	/* a wait's events: one per ring at most */
 	tracer_record_fn fn;
 	void *ctx;
 };
@@ -324,16 +329,6 @@ static int online_cpus(bool *online, int ncpus)
 	return n;
 }
 
-/* --buffer-size is shared among the CPUs; a ring is a power of two of at least a page. */
-static size_t ring_size_per_cpu(size_t total, int cpus, size_t page_size)
-{
-	size_t size = page_size;
-
-	while (size * 2 <= total / cpus)
-		size *= 2;
-	return size;
-}
-
 /* Mapped after the programs are loaded: loading's own memory is given back by then. */
 static int map_ring(struct tracer *t, struct cpu_ring *ring, struct ring_view *view)
 {
@@ -364,8 +359,9 @@ static int map_ring(struct tracer *t, struct cpu_ring *ring, struct ring_view *v
 }
 
 /* Before load: a ring for each online CPU (a CPU brought online later has none). */
-static int create_rings(struct tracer *t)
+static int create_rings(struct tracer *t, const struct tracer_config *cfg)
 {
+	size_t largest = offsetof(struct pl_exec, data) + PL_FILENAME_MAX + cfg->arg_bytes;
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	bool *online = calloc(t->ncpus, sizeof(*online));
 	int err;
@@ -375,7 +371,7 @@ static int create_rings(struct tracer *t)
 	err = online_cpus(online, t->ncpus);
 	if (err < 0)
 		goto out;
-	t->ring_size = ring_size_per_cpu(t->ringbuf_total, err, t->page_size);
+	t->ring_size = ring_size_per_cpu(cfg->ringbuf_size, err, t->page_size, largest);
 	for (int cpu = 0; cpu < t->ncpus; cpu++) {
 		struct cpu_ring *ring = &t->rings[t->nrings];
 
@@ -441,16 +437,16 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 		err = fail(t->ncpus, "count CPUs");
 		goto cleanup;
 	}
-	t->ringbuf_total = cfg->ringbuf_size;
 	t->lost_percpu = calloc(t->ncpus, sizeof(*t->lost_percpu));
 	t->rings = calloc(t->ncpus, sizeof(*t->rings));
 	t->views = calloc(t->ncpus, sizeof(*t->views));
 	t->ring_cpus = calloc(t->ncpus, sizeof(*t->ring_cpus));
-	if (!t->lost_percpu || !t->rings || !t->views || !t->ring_cpus) {
+	t->ready = calloc(t->ncpus, sizeof(*t->ready));
+	if (!t->lost_percpu || !t->rings || !t->views || !t->ring_cpus || !t->ready) {
 		err = fail(ENOMEM, "start");
 		goto cleanup;
 	}
-	err = create_rings(t);
+	err = create_rings(t, cfg);
 	if (err)
 		goto cleanup;
 
@@ -549,42 +545,43 @@ void tracer_ring_usage(const struct tracer *t, uint64_t *pending, uint64_t *size
 	ring_reader_usage(&t->reader, pending, size);
 }
 
-static int read_rings(struct tracer *t, uint64_t limit_ns)
+static int read_rings(struct tracer *t, uint64_t limit_ns, int tries, long pause_ns)
 {
-	return ring_reader_read(&t->reader, limit_ns, t->fn, t->ctx);
+	struct timespec pause = { 0, pause_ns };
+	int total = 0, n;
+
+	for (;;) {
+		n = ring_reader_read(&t->reader, limit_ns, t->fn, t->ctx);
+		if (n < 0)
+			return n;
+		total += n;
+		if (t->reader.held != RING_BUSY || --tries <= 0)
+			return total;
+		if (pause_ns)
+			nanosleep(&pause, NULL);
+	}
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
 {
-	struct epoll_event ev;
-
-	if (epoll_wait(t->wake_fd, &ev, 1, timeout_ms) < 0 && errno != EINTR)
+	/* Every ring's readiness at once: one read empties them all. */
+	if (epoll_wait(t->wake_fd, t->ready, t->nrings, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/*
 	 * Records committed without a wake-up are read too, and so are those
 	 * held back for order: the timeout bounds their wait, as it bounds a
 	 * partial batch's.
 	 */
-	return read_rings(t, boottime_now_ns() - CLOCK_SLACK_NS);
+	return read_rings(t, boottime_now_ns() - CLOCK_SLACK_NS, BUSY_TRIES, 0);
 }
 
 int tracer_drain(struct tracer *t)
 {
-	struct timespec slack = { 0, CLOCK_SLACK_NS }, busy = { 0, DRAIN_WAIT_MS * 1000000L };
+	struct timespec slack = { 0, CLOCK_SLACK_NS };
 	uint64_t now = boottime_now_ns();
-	int total = 0, n;
 
 	nanosleep(&slack, NULL);
-	for (int tries = 0; tries < DRAIN_TRIES; tries++) {
-		n = read_rings(t, now);
-		if (n < 0)
-			return n;
-		total += n;
-		if (t->reader.held != RING_BUSY)
-			break;
-		nanosleep(&busy, NULL);
-	}
-	return total;
+	return read_rings(t, now, DRAIN_TRIES, DRAIN_WAIT_NS);
 }
 
 /*
@@ -640,6 +637,7 @@ void tracer_destroy(struct tracer *t)
 	ring_reader_free(&t->reader);
 	free(t->rings);
 	free(t->ring_cpus);
+	free(t->ready);
 	free(t->views);
 	free(t->lost_percpu);
 	free(t);
