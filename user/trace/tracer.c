@@ -41,6 +41,7 @@
 
 /* One CPU's ring: its fd and the kernel's two mappings of it. */
 struct cpu_ring {
+	__u32 cpu;
 	int fd;
 	void *consumer_page;
 	void *producer_pages;	/* the producer's page, then the data twice */
@@ -61,7 +62,6 @@ struct tracer {
 	size_t page_size;
 	size_t ring_size;	/* each CPU's */
 	struct cpu_ring *rings;	/* one per CPU online at start */
-	int *ring_cpus;		/* the CPU of each */
 	struct ring_view *views;
 	size_t nrings;
 	struct ring_reader reader;
@@ -321,11 +321,9 @@ static int online_cpus(bool *online, int ncpus)
 		return fail(errno, "read /sys/devices/system/cpu/online");
 	list[len] = '\0';
 	n = cpulist_parse(list, online, ncpus);
-	if (n < 0) {
+	if (n < 0)
 		fprintf(stderr, "proclife: cannot parse /sys/devices/system/cpu/online: \"%.*s\"\n",
 			(int)strcspn(list, "\n"), list);
-		return n;
-	}
 	return n;
 }
 
@@ -377,7 +375,8 @@ static int create_rings(struct tracer *t, const struct tracer_config *cfg)
 
 		if (!online[cpu])
 			continue;
-		t->ring_cpus[t->nrings++] = cpu;
+		t->nrings++;
+		ring->cpu = cpu;
 		ring->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "proclife_ring", 0, 0, t->ring_size, &opts);
 		if (ring->fd < 0) {
 			err = fail(errno, "create a ring buffer");
@@ -399,12 +398,10 @@ static int give_rings(struct tracer *t)
 	if (t->wake_fd < 0)
 		return fail(errno, "wait on the ring buffers");
 	for (size_t i = 0; i < t->nrings; i++) {
-		__u32 cpu = t->ring_cpus[i];
-
 		err = map_ring(t, &t->rings[i], &t->views[i]);
 		if (err)
 			return err;
-		if (bpf_map_update_elem(rings_fd, &cpu, &t->rings[i].fd, BPF_ANY))
+		if (bpf_map_update_elem(rings_fd, &t->rings[i].cpu, &t->rings[i].fd, BPF_ANY))
 			return fail(errno, "give a CPU its ring buffer");
 	}
 	if (ring_reader_init(&t->reader, t->views, t->nrings))
@@ -440,9 +437,8 @@ int tracer_start(struct tracer **out, const struct tracer_config *cfg,
 	t->lost_percpu = calloc(t->ncpus, sizeof(*t->lost_percpu));
 	t->rings = calloc(t->ncpus, sizeof(*t->rings));
 	t->views = calloc(t->ncpus, sizeof(*t->views));
-	t->ring_cpus = calloc(t->ncpus, sizeof(*t->ring_cpus));
 	t->ready = calloc(t->ncpus, sizeof(*t->ready));
-	if (!t->lost_percpu || !t->rings || !t->views || !t->ring_cpus || !t->ready) {
+	if (!t->lost_percpu || !t->rings || !t->views || !t->ready) {
 		err = fail(ENOMEM, "start");
 		goto cleanup;
 	}
@@ -636,7 +632,6 @@ void tracer_destroy(struct tracer *t)
 		close(t->wake_fd);
 	ring_reader_free(&t->reader);
 	free(t->rings);
-	free(t->ring_cpus);
 	free(t->ready);
 	free(t->views);
 	free(t->lost_percpu);
