@@ -37,6 +37,12 @@ const volatile __u64 wakeup_bytes = 0;
 const volatile bool exit_dedupe = false;
 /* --threads: renames of every thread, not just of thread-group leaders. */
 const volatile bool thread_renames = false;
+/*
+ * Every thread's end, for --threads and for thread counts (the tree,
+ * snapshots). Otherwise only the end of a thread with children is sent:
+ * the model needs it to re-parent them.
+ */
+const volatile bool thread_exits = false;
 
 /*
  * A ring buffer per CPU, each CPU writing its own: sharing one, CPUs queue
@@ -644,9 +650,11 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 {
 	struct task_struct *leader = task->group_leader;
 	enum verdict v = exit_verdict(group_dead ? leader : task, group_dead);
+	bool parent = has_children(task);
 	struct pl_exit *e;
 
-	if (v == FILTER_OUT)
+	/* The verdict first: it keeps the filter's sets as a sent exit would. */
+	if (v == FILTER_OUT || (!group_dead && !parent && !thread_exits))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -666,7 +674,7 @@ static __always_inline int emit_exit(struct task_struct *task, bool group_dead)
 		e->status = task->exit_code;
 		e->flags |= PL_EXIT_THREAD;
 	}
-	if (has_children(task))
+	if (parent)
 		e->reaper = predict_reaper(task, group_dead, &e->reaper_rule);
 	/* The adopter is now the parent of processes the model follows. */
 	if (filter_on && e->reaper_rule >= PL_REAPER_SUBREAPER)

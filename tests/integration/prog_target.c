@@ -81,6 +81,21 @@ static void *held_thread(void *arg)
 	return NULL;
 }
 
+/* Forks a child that holds, prints its pid and ends: another thread adopts the child. */
+static void *fork_held_child(void *arg)
+{
+	pid_t child = fork();
+
+	(void)arg;
+	if (child == 0) {
+		hold();
+		_exit(0);
+	}
+	printf("%d\n", child);
+	fflush(stdout);
+	return NULL;
+}
+
 static volatile sig_atomic_t caught;
 
 static void on_usr1(int sig)
@@ -214,6 +229,30 @@ int main(int argc, char **argv)
 		}
 		printf("%d\n", child);
 		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "threads-ended")) {
+		pthread_t t[64];
+		int n = atoi(argv[2]);
+
+		for (int i = 0; i < n && i < 64; i++)
+			if (pthread_create(&t[i], NULL, idle, NULL))
+				return 107;
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_join(t[i], NULL);
+		if (pthread_create(&t[0], NULL, held_thread, NULL))
+			return 107;
+		printf("%d\n", getpid());
+		fflush(stdout);
+		hold();
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "thread-orphan")) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, fork_held_child, NULL) || pthread_join(t, NULL))
+			return 108;
+		hold();
+		return wait(NULL) > 0 ? 0 : 109;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "rename"))
 		return prctl(PR_SET_NAME, argv[2]) ? 103 : 0;

@@ -177,6 +177,35 @@ static void subreaper_adopts_grandchild(void **state)
 	trace_free(&t);
 }
 
+/*
+ * The thread that forked a child ends; the process lives on, so another of
+ * its threads adopts the child. Without --threads, the end of that thread
+ * is sent all the same: it has children.
+ */
+static void thread_adopts_child_of_ended_thread(void **state)
+{
+	const char *argv[] = { harness_prog("prog_target"), "thread-orphan", NULL };
+	struct trace t;
+	pid_t parent, child;
+	json_t *o;
+	int fd, hold;
+
+	if (start(state, &t, NULL))
+		skip();
+	parent = spawn_held(argv, &fd, &hold);
+	assert_int_equal(read_pids(fd, &child, 1), 1);
+	o = only_orphan(&t, child);
+	assert_int_equal(get_int(o, "ppid"), parent);
+	assert_int_equal(get_int(o, "old_ppid"), parent);
+	assert_int_equal(get_int(o, "old_parent_tid"), get_int(wait_event(&t, "fork", child), "parent_tid"));
+	assert_true(get_int(o, "old_parent_tid") != parent);
+	assert_string_equal(get_str(o, "reaper_rule"), "thread");
+	close(hold);
+	assert_int_equal(WEXITSTATUS(wait_child(parent)), 0);
+	stop(&t);
+	trace_free(&t);
+}
+
 static void double_fork_daemon(void **state)
 {
 	const char *argv[] = { harness_prog("prog_target"), "daemon", NULL };
@@ -372,6 +401,34 @@ static json_t *find_snap(json_t *procs, pid_t pid)
 	return NULL;
 }
 
+/*
+ * Without --threads only the ends of threads with children are sent: a
+ * dump on demand counts a process's threads in /proc. Four of its threads
+ * ended; the main one and one more run.
+ */
+static void dump_counts_threads_without_their_ends(void **state)
+{
+	const char *argv[] = { harness_prog("prog_target"), "threads-ended", "4", NULL };
+	struct trace t;
+	json_t *snap;
+	pid_t pid;
+	int fd, hold;
+
+	if (start(state, &t, NULL))
+		skip();
+	pid = spawn_held(argv, &fd, &hold);
+	assert_int_equal(read_pids(fd, &pid, 1), 1);
+	wait_event(&t, "fork", pid);
+	kill(t.pid, SIGUSR1);
+	snap = find_snap(get(wait_event(&t, "snapshot", -1), "procs"), pid);
+	assert_non_null(snap);
+	assert_int_equal(get_int(snap, "threads"), 2);
+	close(hold);
+	assert_int_equal(WEXITSTATUS(wait_child(pid)), 0);
+	stop(&t);
+	trace_free(&t);
+}
+
 static long long boottime_ns(void)
 {
 	struct timespec ts;
@@ -551,6 +608,8 @@ int main(void)
 		cmocka_unit_test(prompt_reaping_is_not_reported),
 		cmocka_unit_test(ignored_sigchld_never_leaks),
 		cmocka_unit_test(subreaper_adopts_grandchild),
+		cmocka_unit_test(thread_adopts_child_of_ended_thread),
+		cmocka_unit_test(dump_counts_threads_without_their_ends),
 		cmocka_unit_test(double_fork_daemon),
 		cmocka_unit_test(reused_pid_is_a_new_process),
 		cmocka_unit_test(zombie_older_than_proclife),

@@ -475,6 +475,64 @@ static void prometheus_records_leaked_zombies(void **state)
 	json_decref(res);
 }
 
+/* proclife_events_total{type="exit"} as the endpoint serves it now. */
+static unsigned long long exits_received(int port)
+{
+	unsigned long long n;
+	struct reply r;
+	const char *p;
+
+	assert_int_equal(http(port, "GET", "/metrics", &r), 0);
+	p = strstr(r.body, "\nproclife_events_total{type=\"exit\"} ");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "\nproclife_events_total{type=\"exit\"} %llu", &n), 1);
+	free(r.body);
+	return n;
+}
+
+/* The exits the kernel sent while a process of 32 threads ran, the host's own among them. */
+static unsigned long long exits_around_threads(struct world *w, const char *option)
+{
+	const char *argv[] = { harness_prog("prog_target"), "threads", "32", NULL };
+	char addr[32];
+	const char *args[] = { "--metrics", addr, option, NULL };
+	unsigned long long before;
+	pid_t pid;
+
+	w->port = free_port();
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", w->port);
+	assert_int_equal(trace_start(&w->t, args), 0);
+	w->tracing = true;
+	before = exits_received(w->port);
+	pid = spawn(argv, NULL);
+	assert_int_equal(WEXITSTATUS(wait_child(pid)), 0);
+	/* The reap comes after every thread's end: all of them have been read. */
+	assert_non_null(trace_wait(&w->t, "reap", pid));
+	before = exits_received(w->port) - before;
+	trace_stop(&w->t);
+	trace_free(&w->t);
+	w->tracing = false;
+	return before;
+}
+
+/*
+ * The kernel sends the end of a thread without children only when it is
+ * used: --threads prints it (as the tree and snapshots count it). Without,
+ * the process's 32 threads bring one exit, not 33.
+ */
+static void thread_ends_are_sent_when_used(void **state)
+{
+	struct world *w = *state;
+	unsigned long long plain, threads;
+
+	if (!w)
+		skip();
+	plain = exits_around_threads(w, NULL);
+	threads = exits_around_threads(w, "--threads");
+	if (plain >= 16 || threads < 33)
+		fail_msg("exits received: %llu without --threads, %llu with", plain, threads);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(connections_are_bounded_and_time_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(busy_port_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(prometheus_records_leaked_zombies, setup, teardown),
+		cmocka_unit_test_setup_teardown(thread_ends_are_sent_when_used, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

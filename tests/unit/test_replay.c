@@ -349,7 +349,7 @@ static void test_threads_without_exits(void **state)
 		"{\"type\":\"exit\",\"time\":\"2026-11-21T05:47:05Z\",\"pid\":20,\"tid\":21,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true,\"exit_code\":0}\n"
 		"{\"type\":\"fork\",\"time\":\"2026-11-21T05:47:06Z\",\"pid\":20,\"tid\":24,\"ppid\":10,\"comm\":\"srv\",\"start_ns\":1000000000,\"thread\":true}\n";
 	struct model_opts o = {
-		.zombie_age_ns = 5 * SEC, .clk_tck = TICK_HZ, .thread_exits_optional = true,
+		.zombie_age_ns = 5 * SEC, .clk_tck = TICK_HZ, .threads = MODEL_THREADS_EXITS_IF_RECORDED,
 	};
 
 	model_free(&w->m);

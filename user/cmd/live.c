@@ -233,12 +233,30 @@ static int check_lost(struct live *l, uint64_t now)
 	return 0;
 }
 
+/* Every thread's end: printed with --threads, counted for the tree and snapshots. */
+static bool every_thread_exit(const struct options *o)
+{
+	return o->threads || o->command == CMD_TREE || o->snapshot_ns;
+}
+
+static int count_threads(struct live *l)
+{
+	int err = procscan_threads(&l->model, PROC_ROOT);
+
+	if (err)
+		fprintf(stderr, "proclife: cannot read %s: %s\n", PROC_ROOT, strerror(-err));
+	return err;
+}
+
 /* The text tree, or in JSON a snapshot line: only zombies /proc still has. */
 static int dump_tree(struct live *l, uint64_t now)
 {
 	/* A model that events do not follow (trace -e signal) is only as new as /proc. */
 	int err = l->model_fed ? 0 : scan_proc(l);
 
+	/* A dump on demand (SIGUSR1) where only some threads' ends are sent. */
+	if (!err && l->model_fed && !every_thread_exit(l->opts))
+		err = count_threads(l);
 	if (err)
 		return err;
 	model_confirm_zombies(&l->model, now);
@@ -399,12 +417,14 @@ static int start(struct live *l)
 		.ringbuf_size = o->ringbuf_size,
 		.arg_bytes = o->arg_bytes,
 		.thread_renames = o->threads,
+		.thread_exits = every_thread_exit(o),
 		.programs = programs(o),
 		.verbose = o->verbose,
 	};
 	struct model_opts mo = {
 		.zombie_age_ns = o->zombie_age_ns,
 		.clk_tck = sysconf(_SC_CLK_TCK),
+		.threads = every_thread_exit(o) ? MODEL_THREADS_EVERY_EXIT : MODEL_THREADS_PARENT_EXITS,
 		.sink = {
 			.zombie = on_zombie, .orphan = on_orphan, .still_zombie = still_zombie,
 			.inferred_reap = on_inferred_reap, .ctx = l,

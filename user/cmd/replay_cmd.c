@@ -41,7 +41,7 @@ int replay_command(const struct options *o)
 	const char *name = from_stdin ? "standard input" : o->replay_path;
 	struct model_opts mo = {
 		.zombie_age_ns = o->zombie_age_ns, .clk_tck = sysconf(_SC_CLK_TCK),
-		.thread_exits_optional = true,
+		.threads = MODEL_THREADS_EXITS_IF_RECORDED,
 	};
 	struct model model;
 	struct replay r = {

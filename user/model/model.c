@@ -10,7 +10,8 @@ int model_init(struct model *m, const struct model_opts *o)
 
 	*m = (struct model){
 		.zombie_age_ns = o->zombie_age_ns,
-		.count_thread_forks = !o->thread_exits_optional,
+		.threads = o->threads,
+		.count_threads = o->threads == MODEL_THREADS_EVERY_EXIT,
 		.clk_tck = o->clk_tck,
 		.sink = o->sink,
 	};
@@ -279,7 +280,7 @@ static int apply_thread_fork(struct model *m, const struct pl_event *ev)
 	if (!p)
 		return -ENOMEM;
 	mark_filter(p, ev);
-	if (m->count_thread_forks && newer_than_scan(p, ev))
+	if (m->count_threads && newer_than_scan(p, ev))
 		p->nthreads++;
 	return 0;
 }
@@ -367,8 +368,9 @@ static int apply_exit(struct model *m, const struct pl_event *ev)
 	set_place(p, ev);
 	adopt_children(m, p, ev);
 	if (ev->exit.thread) {
-		m->count_thread_forks = true;
-		if (newer_than_scan(p, ev) && p->nthreads > 1)
+		if (m->threads == MODEL_THREADS_EXITS_IF_RECORDED)
+			m->count_threads = true;
+		if (m->count_threads && newer_than_scan(p, ev) && p->nthreads > 1)
 			p->nthreads--;
 		return 0;
 	}

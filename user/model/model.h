@@ -58,16 +58,24 @@ struct model_sink {
 	void *ctx;
 };
 
+/* Which threads' exits the events carry, and so whether threads are counted. */
+enum model_threads {
+	MODEL_THREADS_EVERY_EXIT,
+	/*
+	 * A recorded trace: without --threads it has none, and thread forks
+	 * are counted only once a thread's exit shows it has them, so counts
+	 * never only grow.
+	 */
+	MODEL_THREADS_EXITS_IF_RECORDED,
+	/* Only the exits of threads with children, to re-parent them: threads are not counted. */
+	MODEL_THREADS_PARENT_EXITS,
+};
+
 struct model_opts {
 	int64_t zombie_age_ns;	/* a zombie older than this is leaked */
 	long clk_tck;		/* sysconf(_SC_CLK_TCK): the unit of /proc start times */
 	struct model_sink sink;	/* either callback may be NULL */
-	/*
-	 * The events may lack threads' exits (a trace recorded without
-	 * --threads): thread forks are then not counted until a thread's exit
-	 * shows the events have them, so counts never only grow.
-	 */
-	bool thread_exits_optional;
+	enum model_threads threads;
 	const struct cgroup_lookup *cgroups;	/* NULL: cgroup paths only from seeds and traces */
 };
 
@@ -102,7 +110,8 @@ struct model {
 	struct proc *chead, *ctail;	/* other zombies, least recently confirmed first */
 	struct proc *rhead, *rtail;	/* PROC_REAPED, awaiting their reap event, oldest first */
 	uint64_t inferred_reaps;
-	bool count_thread_forks;	/* thread exits are in the events */
+	enum model_threads threads;
+	bool count_threads;	/* every thread's fork and exit is in the events */
 	int64_t zombie_age_ns;
 	long clk_tck;
 	struct model_sink sink;

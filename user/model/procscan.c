@@ -122,6 +122,38 @@ static bool group_dead(const struct stat_fields *f)
 	return f->state == 'Z' && f->nthreads <= 1;
 }
 
+/* The threads that still run: a dead leader is no live thread. */
+static uint32_t live_threads(const struct stat_fields *f)
+{
+	return f->state == 'Z' && f->nthreads > 1 ? f->nthreads - 1 : f->nthreads;
+}
+
+int procscan_threads(struct model *m, const char *root)
+{
+	uint64_t tick_ns = m->table.tick_ns;
+	struct proctable_iter it;
+	struct stat_fields f;
+	struct proc *p;
+	int dirfd;
+
+	dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	proctable_iter_init(&it, &m->table);
+	while ((p = proctable_iter_next(&it))) {
+		char name[16];
+
+		if (p->state != PROC_ALIVE)
+			continue;
+		snprintf(name, sizeof(name), "%u", p->pid);
+		/* Gone, or its pid taken since: its events will say. */
+		if (!read_stat(dirfd, name, &f) && f.starttime == p->start_ns / tick_ns)
+			p->nthreads = live_threads(&f);
+	}
+	close(dirfd);
+	return 0;
+}
+
 int procscan_zombie(const char *root, uint32_t pid, uint64_t start_ticks)
 {
 	struct stat_fields f;
@@ -250,8 +282,7 @@ static int scan_one(struct model *m, int dirfd, const char *name, uint32_t pid,
 		.from_scan = true,
 		.comm = f.comm,
 		.filename = exe,
-		/* A dead leader is no live thread. */
-		.nthreads = f.state == 'Z' && f.nthreads > 1 ? f.nthreads - 1 : f.nthreads,
+		.nthreads = live_threads(&f),
 		.zombie = group_dead(&f),
 		/* Its real exit time is unknown: its age counts from now. */
 		.exit_ns = seen_ns,

@@ -21,6 +21,13 @@ struct procscan_stats {
 int procscan_run(struct model *m, const char *root, struct procscan_stats *st);
 
 /*
+ * Sets the thread count of every live process of m from root, for a model
+ * whose events carry only some threads' ends (MODEL_THREADS_PARENT_EXITS).
+ * Returns 0, or -errno when root cannot be read.
+ */
+int procscan_threads(struct model *m, const char *root);
+
+/*
  * Whether the process with this pid and start time (clock ticks) is still a
  * zombie, its whole thread group dead: 1 yes, 0 no (gone, or alive), -errno
  * when /proc could not say.

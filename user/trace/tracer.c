@@ -291,6 +291,7 @@ static int configure(struct tracer *t, const struct tracer_config *cfg)
 		return err;
 	skel->rodata->exit_dedupe = !group_dead;
 	skel->rodata->thread_renames = cfg->thread_renames;
+	skel->rodata->thread_exits = cfg->thread_exits;
 	skel->rodata->arg_bytes = cfg->arg_bytes;
 	/* Wake the consumer in batches of an eighth of a ring; the poll timeout bounds a partial batch's wait. */
 	skel->rodata->wakeup_bytes = t->ring_size / 8;

@@ -29,6 +29,7 @@ struct tracer_config {
 	size_t ringbuf_size;	/* bytes, a power of two */
 	uint32_t arg_bytes;
 	bool thread_renames;	/* report renames of every thread, not only of leaders */
+	bool thread_exits;	/* report every thread's end, not only of those with children */
 	/* Which events' programs to load: 1 << enum pl_event_type; a filter adds those that keep its sets. */
 	uint32_t programs;
 	struct tracer_filter filter;
