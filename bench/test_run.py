@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Tests of bench/run's pure parts: the parsers of what tracers and tracefs
-print, the matching of tracefs's frees to proclife's reaps, and the verdicts
-of the Targets table. Needs no root and runs nothing: scripts/test runs it."""
+print, the matching of tracefs's frees to proclife's reaps, the order and
+pairing of the target pairs, and the verdicts of the Targets table. Needs no
+root and runs nothing: scripts/test runs it."""
 
 import importlib.machinery
 import importlib.util
 import os
 import tempfile
+import types
 import unittest
+import unittest.mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _loader = importlib.machinery.SourceFileLoader("bench_run", os.path.join(HERE, "run"))
@@ -94,6 +97,9 @@ def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None
     return {t["target"].split(" (")[0]: t for t in found}
 
 
+PROCLIFE_JSON = [t for t in run.make_tracers("proclife") if t.name == run.PROCLIFE_JSON]
+
+
 def signal_rows(ratio):
     """A signal storm where untraced, one signal costs 3.75 us of CPU."""
     rate = os.cpu_count() / 3.75e-6
@@ -163,6 +169,74 @@ class Verdicts(unittest.TestCase):
 
     def test_loss_met(self):
         self.assertEqual(targets(churn=churn(0, 0))[self.LOSS]["status"], "met")
+
+
+class TargetPairs(unittest.TestCase):
+    STORMS = ["fork", "exec", "threads", "signal"]
+
+    def test_order_alternates(self):
+        self.assertEqual(run.pair_schedule(4, self.STORMS[:2]),
+                         [(0, "fork", True), (0, "exec", False),
+                          (1, "exec", True), (1, "fork", False),
+                          (2, "fork", True), (2, "exec", False),
+                          (3, "exec", True), (3, "fork", False)])
+
+    def test_order_is_balanced(self):
+        for n in range(1, len(self.STORMS) + 1):
+            storms = self.STORMS[:n]
+            schedule = run.pair_schedule(18, storms)
+            sequence = [(w, kind) for _, w, first in schedule
+                        for kind in (("untraced", "traced") if first else ("traced", "untraced"))]
+            for w in storms:
+                firsts = [first for _, s, first in schedule if s == w]
+                self.assertEqual(firsts, [(i + firsts[0] + 1) % 2 == 0 for i in range(18)],
+                                 (storms, w))
+                # What ran just before: a traced run as often before the
+                # storm's untraced runs as before its traced runs.
+                after_traced = {"untraced": 0, "traced": 0}
+                for prev, cur in zip(sequence, sequence[1:]):
+                    if cur[0] == w and prev[1] == "traced":
+                        after_traced[cur[1]] += 1
+                self.assertLessEqual(abs(after_traced["untraced"] - after_traced["traced"]), 1,
+                                     (storms, w, after_traced))
+
+    def run_pairs(self, pairs, storms, fail_at=None):
+        """run_target_pairs with runs that record when they ran."""
+        calls = []
+
+        def fake_run(bindir, workload, duration, tracer, settle):
+            calls.append((workload, tracer))
+            if len(calls) == fail_at:
+                return {"failed": "no"}
+            return {"rate": 100.0, "call": len(calls), "traced": tracer is not None}
+
+        results = {w: {"untraced": [], run.PROCLIFE_JSON: []} for w in storms}
+        args = types.SimpleNamespace(target_pairs=pairs, bindir="", duration=1, settle=0)
+        with unittest.mock.patch.object(run, "log"):
+            run.run_target_pairs(args, PROCLIFE_JSON, results, {}, run=fake_run)
+        return results
+
+    def test_pairing_by_index(self):
+        results = self.run_pairs(6, self.STORMS)
+        for w, runs in results.items():
+            untraced, traced = runs["untraced"], runs[run.PROCLIFE_JSON]
+            self.assertEqual(len(untraced), 6)
+            self.assertEqual(len(traced), 6)
+            for i, (u, t) in enumerate(zip(untraced, traced)):
+                self.assertFalse(u["traced"])
+                self.assertTrue(t["traced"])
+                # Run i of each list ran next to each other, in alternating order.
+                self.assertEqual(abs(u["call"] - t["call"]), 1)
+                self.assertEqual(u["ran_first"], u["call"] < t["call"])
+                self.assertEqual(t["ran_first"], not u["ran_first"])
+            firsts = [u["ran_first"] for u in untraced]
+            self.assertEqual(firsts.count(True), 3)
+
+    def test_a_failed_pair_leaves_no_run_unpaired(self):
+        # Pair 3 runs untraced first (call 5), then proclife, which fails to start.
+        results = self.run_pairs(3, ["fork"], fail_at=6)
+        self.assertEqual(len(results["fork"]["untraced"]), 2)
+        self.assertEqual(len(results["fork"][run.PROCLIFE_JSON]), 2)
 
 
 if __name__ == "__main__":
