@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tests of bench/run's pure parts: the parsers of what tracers and tracefs
 print, the matching of tracefs's frees to proclife's reaps, the order and
-pairing of the target pairs, and the verdicts of the Targets table. Needs no
-root and runs nothing: scripts/test runs it."""
+pairing of the target pairs, the medians' confidence intervals, and the
+verdicts of the Targets table. Needs no root and runs nothing: scripts/test
+runs it."""
 
 import importlib.machinery
 import importlib.util
@@ -100,12 +101,19 @@ def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None
 PROCLIFE_JSON = [t for t in run.make_tracers("proclife") if t.name == run.PROCLIFE_JSON]
 
 
-def signal_rows(ratio):
-    """A signal storm where untraced, one signal costs 3.75 us of CPU."""
+def signal_rows(ratios):
+    """summarise()'s rows of a signal storm where untraced, one signal costs
+    3.75 us of CPU, traced at these ratios of untraced (one per pair)."""
+    if not isinstance(ratios, list):
+        ratios = [ratios] * 3
     rate = os.cpu_count() / 3.75e-6
-    return [{"workload": "signal", "tracer": "untraced", "rate": rate},
-            {"workload": "signal", "tracer": run.PROCLIFE_JSON, "rate": rate * ratio,
-             "throughput_ratio": ratio, "throughput_ratio_range": [ratio, ratio], "rounds": 3}]
+    untraced = [{"rate": rate, "truth": {"signals": rate * 1.5}} for _ in ratios]
+    traced = []
+    for ratio in ratios:
+        signals = rate * ratio * 1.5
+        traced.append({"rate": rate * ratio, "truth": {"signals": signals}})
+    results = {"signal": {"untraced": untraced, run.PROCLIFE_JSON: traced}}
+    return run.summarise(results, {}, PROCLIFE_JSON)
 
 
 def churn(missing_reaps, pid1_current):
@@ -160,6 +168,24 @@ class Verdicts(unittest.TestCase):
         self.assertIn("its BPF programs take 1.08, and the consumer at its own measured 0.210 us "
                       "per event 0.42 for the 2 events: 1.50", t["figure"])
 
+    def test_interval_in_the_figure(self):
+        # 21 pairs: the 6th and the 16th ratios bound the median's 95% interval.
+        ratios = [0.90 + i / 100 for i in range(21)]
+        rows = signal_rows(list(reversed(ratios)))
+        traced = rows[1]
+        self.assertAlmostEqual(traced["throughput_ratio"], 1.0)
+        self.assertEqual([round(v, 6) for v in traced["throughput_ratio_ci95"]], [0.95, 1.05])
+        t = targets(rows=rows)[self.SIGNAL]
+        self.assertEqual(t["status"], "met")
+        self.assertTrue(t["figure"].startswith(
+            "1.000, 95% interval 0.950–1.050 (pairs ranked 6 and 16 of 21; range 0.90–1.10)"),
+            t["figure"])
+
+    def test_too_few_pairs_for_an_interval(self):
+        t = targets(rows=signal_rows(0.8))[self.SIGNAL]
+        self.assertTrue(t["figure"].startswith(
+            "0.800 (0.80–0.80 over 3 pairs, too few for a 95% interval)"), t["figure"])
+
     def test_signal_missed_when_bpf_and_consumer_fit(self):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=900, consumer_ns=100)[self.SIGNAL]
         self.assertEqual(t["status"], "missed")
@@ -169,6 +195,26 @@ class Verdicts(unittest.TestCase):
 
     def test_loss_met(self):
         self.assertEqual(targets(churn=churn(0, 0))[self.LOSS]["status"], "met")
+
+
+class MedianInterval(unittest.TestCase):
+    def test_known_ranks(self):
+        # n=11: P(X <= 1) = 12/2048 = 0.6%, P(X <= 2) = 67/2048 = 3.3%.
+        self.assertEqual(run.median_ci_ranks(11), (2, 10))
+        # n=21: P(X <= 5) = 27896/2^21 = 1.3%, P(X <= 6) = 82160/2^21 = 3.9%.
+        self.assertEqual(run.median_ci_ranks(21), (6, 16))
+        # n=6: P(X = 0) = 1/64 = 1.6%, P(X <= 1) = 7/64 = 10.9%.
+        self.assertEqual(run.median_ci_ranks(6), (1, 6))
+
+    def test_too_few(self):
+        # n=5: P(X = 0) = 1/32 = 3.1%: no pair of values is an interval of 95%.
+        for n in range(6):
+            self.assertIsNone(run.median_ci_ranks(n))
+        self.assertIsNone(run.median_ci95([1.0] * 5))
+
+    def test_values_at_the_ranks(self):
+        values = [0.97, 1.01, 0.93, 0.99, 1.04, 0.98, 1.00, 0.95, 1.02, 0.96, 0.94]
+        self.assertEqual(run.median_ci95(values), [0.94, 1.02])
 
 
 class TargetPairs(unittest.TestCase):
