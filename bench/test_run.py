@@ -101,9 +101,10 @@ def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None
 PROCLIFE_JSON = [t for t in run.make_tracers("proclife") if t.name == run.PROCLIFE_JSON]
 
 
-def signal_rows(ratios):
+def signal_rows(ratios, consumer_us=None):
     """summarise()'s rows of a signal storm where untraced, one signal costs
-    3.75 us of CPU, traced at these ratios of untraced (one per pair)."""
+    3.75 us of CPU, traced at these ratios of untraced (one per pair), with
+    proclife spending consumer_us of CPU per signal."""
     if not isinstance(ratios, list):
         ratios = [ratios] * 3
     rate = os.cpu_count() / 3.75e-6
@@ -112,6 +113,8 @@ def signal_rows(ratios):
     for ratio in ratios:
         signals = rate * ratio * 1.5
         traced.append({"rate": rate * ratio, "truth": {"signals": signals}})
+        if consumer_us is not None:
+            traced[-1]["cpu_s"] = consumer_us * signals / 1e6
     results = {"signal": {"untraced": untraced, run.PROCLIFE_JSON: traced}}
     return run.summarise(results, {}, PROCLIFE_JSON)
 
@@ -165,8 +168,14 @@ class Verdicts(unittest.TestCase):
     def test_signal_at_the_limit_with_the_consumer_of_each_event(self):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=1080, consumer_ns=210)[self.SIGNAL]
         self.assertEqual(t["status"], "at the limit")
-        self.assertIn("its BPF programs take 1.08, and the consumer at its own measured 0.210 us "
-                      "per event 0.42 for the 2 events: 1.50", t["figure"])
+        self.assertIn("its BPF programs take 1.08; the consumer alone needs 0.210 us per event, "
+                      "0.42 for the 2 events (with the programs: 1.50)", t["figure"])
+
+    def test_signal_figure_with_the_consumer_in_the_storm(self):
+        t = targets(rows=signal_rows(0.8, consumer_us=0.5), signal_bpf_ns=1290,
+                    consumer_ns=200)[self.SIGNAL]
+        self.assertIn("its BPF programs take 1.29 + its consumer in the storm 0.50 (median of 3 "
+                      "runs) = 1.79; the consumer alone needs 0.200 us per event", t["figure"])
 
     def test_interval_in_the_figure(self):
         # 21 pairs: the 6th and the 16th ratios bound the median's 95% interval.
