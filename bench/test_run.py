@@ -114,7 +114,7 @@ def signal_rows(ratios, consumer_us=None):
         signals = rate * ratio * 1.5
         traced.append({"rate": rate * ratio, "truth": {"signals": signals}})
         if consumer_us is not None:
-            traced[-1]["cpu_s"] = consumer_us * signals / 1e6
+            traced[-1]["storm_cpu_s"] = consumer_us * signals / 1e6
     results = {"signal": {"untraced": untraced, run.PROCLIFE_JSON: traced}}
     return run.summarise(results, {}, PROCLIFE_JSON)
 
