@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Tests of bench/run's pure parts: the parsers of what tracers and tracefs
-print, the matching of tracefs's frees to proclife's reaps, and the verdicts
-of the Targets table. Needs no root and runs nothing: scripts/test runs it."""
+print, the matching of tracefs's frees to proclife's reaps, the order and
+pairing of the target pairs, the medians' confidence intervals, and the
+verdicts of the Targets table. Needs no root and runs nothing: scripts/test
+runs it."""
 
 import importlib.machinery
 import importlib.util
 import os
 import tempfile
+import types
 import unittest
+import unittest.mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _loader = importlib.machinery.SourceFileLoader("bench_run", os.path.join(HERE, "run"))
@@ -94,12 +98,25 @@ def targets(bpf_ns=7000, submit_ns=1000, churn=None, rows=(), signal_bpf_ns=None
     return {t["target"].split(" (")[0]: t for t in found}
 
 
-def signal_rows(ratio):
-    """A signal storm where untraced, one signal costs 3.75 us of CPU."""
+PROCLIFE_JSON = [t for t in run.make_tracers("proclife") if t.name == run.PROCLIFE_JSON]
+
+
+def signal_rows(ratios, consumer_us=None):
+    """summarise()'s rows of a signal storm where untraced, one signal costs
+    3.75 us of CPU, traced at these ratios of untraced (one per pair), with
+    proclife spending consumer_us of CPU per signal."""
+    if not isinstance(ratios, list):
+        ratios = [ratios] * 3
     rate = os.cpu_count() / 3.75e-6
-    return [{"workload": "signal", "tracer": "untraced", "rate": rate},
-            {"workload": "signal", "tracer": run.PROCLIFE_JSON, "rate": rate * ratio,
-             "throughput_ratio": ratio, "throughput_ratio_range": [ratio, ratio], "rounds": 3}]
+    untraced = [{"rate": rate, "truth": {"signals": rate * 1.5}} for _ in ratios]
+    traced = []
+    for ratio in ratios:
+        signals = rate * ratio * 1.5
+        traced.append({"rate": rate * ratio, "truth": {"signals": signals}})
+        if consumer_us is not None:
+            traced[-1]["storm_cpu_s"] = consumer_us * signals / 1e6
+    results = {"signal": {"untraced": untraced, run.PROCLIFE_JSON: traced}}
+    return run.summarise(results, {}, PROCLIFE_JSON)
 
 
 def churn(missing_reaps, pid1_current):
@@ -151,8 +168,32 @@ class Verdicts(unittest.TestCase):
     def test_signal_at_the_limit_with_the_consumer_of_each_event(self):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=1080, consumer_ns=210)[self.SIGNAL]
         self.assertEqual(t["status"], "at the limit")
-        self.assertIn("its BPF programs take 1.08, and the consumer at its own measured 0.210 us "
-                      "per event 0.42 for the 2 events: 1.50", t["figure"])
+        self.assertIn("its BPF programs take 1.08; the consumer alone needs 0.210 us per event, "
+                      "0.42 for the 2 events (with the programs: 1.50)", t["figure"])
+
+    def test_signal_figure_with_the_consumer_in_the_storm(self):
+        t = targets(rows=signal_rows(0.8, consumer_us=0.5), signal_bpf_ns=1290,
+                    consumer_ns=200)[self.SIGNAL]
+        self.assertIn("its BPF programs take 1.29 + its consumer in the storm 0.50 (median of 3 "
+                      "runs) = 1.79; the consumer alone needs 0.200 us per event", t["figure"])
+
+    def test_interval_in_the_figure(self):
+        # 21 pairs: the 6th and the 16th ratios bound the median's 95% interval.
+        ratios = [0.90 + i / 100 for i in range(21)]
+        rows = signal_rows(list(reversed(ratios)))
+        traced = rows[1]
+        self.assertAlmostEqual(traced["throughput_ratio"], 1.0)
+        self.assertEqual([round(v, 6) for v in traced["throughput_ratio_ci95"]], [0.95, 1.05])
+        t = targets(rows=rows)[self.SIGNAL]
+        self.assertEqual(t["status"], "met")
+        self.assertTrue(t["figure"].startswith(
+            "1.000, 95% interval 0.950–1.050 (pairs ranked 6 and 16 of 21; range 0.90–1.10)"),
+            t["figure"])
+
+    def test_too_few_pairs_for_an_interval(self):
+        t = targets(rows=signal_rows(0.8))[self.SIGNAL]
+        self.assertTrue(t["figure"].startswith(
+            "0.800 (0.80–0.80 over 3 pairs, too few for a 95% interval)"), t["figure"])
 
     def test_signal_missed_when_bpf_and_consumer_fit(self):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=900, consumer_ns=100)[self.SIGNAL]
@@ -163,6 +204,94 @@ class Verdicts(unittest.TestCase):
 
     def test_loss_met(self):
         self.assertEqual(targets(churn=churn(0, 0))[self.LOSS]["status"], "met")
+
+
+class MedianInterval(unittest.TestCase):
+    def test_known_ranks(self):
+        # n=11: P(X <= 1) = 12/2048 = 0.6%, P(X <= 2) = 67/2048 = 3.3%.
+        self.assertEqual(run.median_ci_ranks(11), (2, 10))
+        # n=21: P(X <= 5) = 27896/2^21 = 1.3%, P(X <= 6) = 82160/2^21 = 3.9%.
+        self.assertEqual(run.median_ci_ranks(21), (6, 16))
+        # n=6: P(X = 0) = 1/64 = 1.6%, P(X <= 1) = 7/64 = 10.9%.
+        self.assertEqual(run.median_ci_ranks(6), (1, 6))
+
+    def test_too_few(self):
+        # n=5: P(X = 0) = 1/32 = 3.1%: no pair of values is an interval of 95%.
+        for n in range(6):
+            self.assertIsNone(run.median_ci_ranks(n))
+        self.assertIsNone(run.median_ci95([1.0] * 5))
+
+    def test_values_at_the_ranks(self):
+        values = [0.97, 1.01, 0.93, 0.99, 1.04, 0.98, 1.00, 0.95, 1.02, 0.96, 0.94]
+        self.assertEqual(run.median_ci95(values), [0.94, 1.02])
+
+
+class TargetPairs(unittest.TestCase):
+    STORMS = ["fork", "exec", "threads", "signal"]
+
+    def test_order_alternates(self):
+        self.assertEqual(run.pair_schedule(4, self.STORMS[:2]),
+                         [(0, "fork", True), (0, "exec", False),
+                          (1, "exec", True), (1, "fork", False),
+                          (2, "fork", True), (2, "exec", False),
+                          (3, "exec", True), (3, "fork", False)])
+
+    def test_order_is_balanced(self):
+        for n in range(1, len(self.STORMS) + 1):
+            storms = self.STORMS[:n]
+            schedule = run.pair_schedule(18, storms)
+            sequence = [(w, kind) for _, w, first in schedule
+                        for kind in (("untraced", "traced") if first else ("traced", "untraced"))]
+            for w in storms:
+                firsts = [first for _, s, first in schedule if s == w]
+                self.assertEqual(firsts, [(i + firsts[0] + 1) % 2 == 0 for i in range(18)],
+                                 (storms, w))
+                # What ran just before: a traced run as often before the
+                # storm's untraced runs as before its traced runs.
+                after_traced = {"untraced": 0, "traced": 0}
+                for prev, cur in zip(sequence, sequence[1:]):
+                    if cur[0] == w and prev[1] == "traced":
+                        after_traced[cur[1]] += 1
+                self.assertLessEqual(abs(after_traced["untraced"] - after_traced["traced"]), 1,
+                                     (storms, w, after_traced))
+
+    def run_pairs(self, pairs, storms, fail_at=None):
+        """run_target_pairs with runs that record when they ran."""
+        calls = []
+
+        def fake_run(bindir, workload, duration, tracer, settle):
+            calls.append((workload, tracer))
+            if len(calls) == fail_at:
+                return {"failed": "no"}
+            return {"rate": 100.0, "call": len(calls), "traced": tracer is not None}
+
+        results = {w: {"untraced": [], run.PROCLIFE_JSON: []} for w in storms}
+        args = types.SimpleNamespace(target_pairs=pairs, bindir="", duration=1, settle=0)
+        with unittest.mock.patch.object(run, "log"):
+            run.run_target_pairs(args, PROCLIFE_JSON, results, {}, run=fake_run)
+        return results
+
+    def test_pairing_by_index(self):
+        results = self.run_pairs(6, self.STORMS)
+        for w, runs in results.items():
+            untraced, traced = runs["untraced"], runs[run.PROCLIFE_JSON]
+            self.assertEqual(len(untraced), 6)
+            self.assertEqual(len(traced), 6)
+            for i, (u, t) in enumerate(zip(untraced, traced)):
+                self.assertFalse(u["traced"])
+                self.assertTrue(t["traced"])
+                # Run i of each list ran next to each other, in alternating order.
+                self.assertEqual(abs(u["call"] - t["call"]), 1)
+                self.assertEqual(u["ran_first"], u["call"] < t["call"])
+                self.assertEqual(t["ran_first"], not u["ran_first"])
+            firsts = [u["ran_first"] for u in untraced]
+            self.assertEqual(firsts.count(True), 3)
+
+    def test_a_failed_pair_leaves_no_run_unpaired(self):
+        # Pair 3 runs untraced first (call 5), then proclife, which fails to start.
+        results = self.run_pairs(3, ["fork"], fail_at=6)
+        self.assertEqual(len(results["fork"]["untraced"]), 2)
+        self.assertEqual(len(results["fork"][run.PROCLIFE_JSON]), 2)
 
 
 if __name__ == "__main__":
