@@ -169,7 +169,7 @@ class Verdicts(unittest.TestCase):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=1080, consumer_ns=210)[self.SIGNAL]
         self.assertEqual(t["status"], "at the limit")
         self.assertIn("its BPF programs take 1.08; the consumer alone needs 0.210 us per event, "
-                      "0.42 for the 2 events (with the programs: 1.50)", t["figure"])
+                      "0.42 for the 2 program runs, at most a record each (with the programs: 1.50)", t["figure"])
 
     def test_signal_figure_with_the_consumer_in_the_storm(self):
         t = targets(rows=signal_rows(0.8, consumer_us=0.5), signal_bpf_ns=1290,
