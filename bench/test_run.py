@@ -169,7 +169,7 @@ class Verdicts(unittest.TestCase):
         t = targets(rows=signal_rows(0.51), signal_bpf_ns=1080, consumer_ns=210)[self.SIGNAL]
         self.assertEqual(t["status"], "at the limit")
         self.assertIn("its BPF programs take 1.08; the consumer alone needs 0.210 us per event, "
-                      "0.42 for the 2 program runs, at most a record each (with the programs: 1.50)", t["figure"])
+                      "0.42 for the 2 records (with the programs: 1.50)", t["figure"])
 
     def test_signal_figure_with_the_consumer_in_the_storm(self):
         t = targets(rows=signal_rows(0.8, consumer_us=0.5), signal_bpf_ns=1290,
@@ -254,6 +254,19 @@ class TargetPairs(unittest.TestCase):
                         after_traced[cur[1]] += 1
                 self.assertLessEqual(abs(after_traced["untraced"] - after_traced["traced"]), 1,
                                      (storms, w, after_traced))
+
+    def test_rounds_run_every_other_one_backwards(self):
+        calls = []
+
+        def fake_run(bindir, workload, duration, tracer, settle):
+            calls.append(tracer.name if tracer else "untraced")
+            return {"rate": 100.0}
+
+        tracers = [types.SimpleNamespace(name=n, workloads=["fork"]) for n in ("A", "B")]
+        args = types.SimpleNamespace(rounds=3, workloads=["fork"], bindir="", duration=1, settle=0)
+        with unittest.mock.patch.object(run, "log"):
+            run.run_matrix(args, tracers, run=fake_run)
+        self.assertEqual(calls, ["untraced", "A", "B", "B", "A", "untraced", "untraced", "A", "B"])
 
     def run_pairs(self, pairs, storms, fail_at=None):
         """run_target_pairs with runs that record when they ran."""
