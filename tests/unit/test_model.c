@@ -316,6 +316,35 @@ static void test_reap_takes_the_model_place(void **state)
 }
 
 /*
+ * Events that carry only the ends of threads with children
+ * (MODEL_THREADS_PARENT_EXITS): threads are not counted, their children
+ * are still handed to a sibling thread.
+ */
+static void test_parent_exits_count_no_threads(void **state)
+{
+	struct world *w = *state;
+	struct model_opts o = {
+		.zombie_age_ns = 5 * SEC, .clk_tck = TICK_HZ, .threads = MODEL_THREADS_PARENT_EXITS,
+		.sink = { .orphan = rec_orphan, .ctx = &w->rec },
+	};
+	struct proc *p;
+
+	model_free(&w->m);
+	assert_int_equal(model_init(&w->m, &o), 0);
+	apply(w, ev_fork(1 * SEC, 80, 1 * SEC, 10, SHELL_START, 10, "srv"));
+	apply(w, ev_thread(1 * SEC + 1, 80, 1 * SEC, 81, 10, "srv"));
+	apply(w, ev_thread(1 * SEC + 2, 80, 1 * SEC, 82, 10, "srv"));
+	apply(w, ev_fork(2 * SEC, 90, 2 * SEC, 80, 1 * SEC, 81, "srv"));
+	apply(w, ev_exit(3 * SEC, 80, 1 * SEC, 10, 81, false, 0, 80, PL_REAPER_THREAD));
+	p = find(w, 80, 1 * SEC);
+	assert_int_equal(p->nthreads, 1);
+	assert_int_equal(w->rec.norphans, 1);
+	assert_int_equal(w->rec.orphans[0].pid, 90);
+	assert_int_equal(w->rec.orphans[0].rule, PL_REAPER_THREAD);
+	assert_ptr_equal(find(w, 90, 2 * SEC)->parent, p);
+}
+
+/*
  * Thread 81 of process 80 forked 90; the leader forked 91. When thread 81
  * ends, 90 goes to a sibling thread (same process) and 91 is untouched.
  */
@@ -1049,6 +1078,7 @@ int main(void)
 		T(test_leaked_zombie_reported_once),
 		T(test_orphan_to_subreaper),
 		T(test_orphan_to_init),
+		T(test_parent_exits_count_no_threads),
 		T(test_orphan_to_sibling_thread),
 		T(test_dying_pid_namespace_orphans_nobody),
 		T(test_reap_takes_the_model_place),

@@ -166,6 +166,37 @@ static void test_ended_leader_is_alive(void **state)
 	assert_int_equal(procscan_zombie(root, 999, 1300), 0);
 }
 
+/*
+ * A model whose events lack threads' ends takes its thread counts from
+ * /proc, for the processes whose start tick matches: 100 has three
+ * threads, 105's ended leader is none; 101 is another process's pid now
+ * and 999 is gone, so theirs stay.
+ */
+static void test_threads_from_proc(void **state)
+{
+	struct world *w = *state;
+	struct pl_event forks[] = {
+		ev_fork(SEC, 100, 1234 * 10 * MS + 3 * MS, 1, 0, 1, "app"),
+		ev_fork(SEC, 105, 1400 * 10 * MS, 1, 0, 1, "threaded"),
+		ev_fork(SEC, 101, 1299 * 10 * MS, 1, 0, 1, "old"),
+		ev_fork(SEC, 999, 1500 * 10 * MS, 1, 0, 1, "gone"),
+		ev_thread(2 * SEC, 101, 1299 * 10 * MS, 1010, 1, "old"),
+		ev_thread(2 * SEC, 999, 1500 * 10 * MS, 9990, 1, "gone"),
+	};
+	char root[512];
+
+	for (size_t i = 0; i < sizeof(forks) / sizeof(forks[0]); i++)
+		assert_int_equal(model_apply(&w->m, &forks[i]), 0);
+	data_path(root, sizeof(root), "proc");
+	assert_int_equal(procscan_threads(&w->m, root), 0);
+	assert_int_equal(proctable_find_pid(&w->m.table, 100)->nthreads, 3);
+	assert_int_equal(proctable_find_pid(&w->m.table, 105)->nthreads, 2);
+	assert_int_equal(proctable_find_pid(&w->m.table, 101)->nthreads, 2);
+	assert_int_equal(proctable_find_pid(&w->m.table, 999)->nthreads, 2);
+	data_path(root, sizeof(root), "no-such-proc");
+	assert_int_equal(procscan_threads(&w->m, root), -ENOENT);
+}
+
 static void test_scan_missing_root(void **state)
 {
 	struct world *w = *state;
@@ -204,6 +235,7 @@ int main(void)
 		T(test_scanned_zombie_counts_from_start),
 		T(test_event_matches_scanned_process),
 		T(test_ended_leader_is_alive),
+		T(test_threads_from_proc),
 		T(test_scan_missing_root),
 		T(test_scan_real_proc),
 #undef T
