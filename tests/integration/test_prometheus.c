@@ -518,7 +518,8 @@ static unsigned long long exits_around_threads(struct world *w, const char *opti
 /*
  * The kernel sends the end of a thread without children only when it is
  * used: --threads prints it (as the tree and snapshots count it). Without,
- * the process of 32 threads brings one exit, not 33.
+ * the process of 32 threads brings 32 exits fewer. (Under ASan its leak
+ * check at exit adds a task of the same name to both counts.)
  */
 static void thread_ends_are_sent_when_used(void **state)
 {
@@ -529,7 +530,7 @@ static void thread_ends_are_sent_when_used(void **state)
 		skip();
 	plain = exits_around_threads(w, NULL);
 	threads = exits_around_threads(w, "--threads");
-	if (plain != 1 || threads != 33)
+	if (threads - plain != 32)
 		fail_msg("exits received: %llu without --threads, %llu with", plain, threads);
 }
 
