@@ -496,7 +496,7 @@ static unsigned long long exits_around_threads(struct world *w, const char *opti
 	const char *argv[] = { harness_prog("prog_target"), "threads", "32", NULL };
 	char addr[32];
 	const char *args[] = { "-c", "prog_target", "--metrics", addr, option, NULL };
-	unsigned long long before;
+	unsigned long long before, sent;
 	pid_t pid;
 
 	w->port = free_port();
@@ -508,11 +508,11 @@ static unsigned long long exits_around_threads(struct world *w, const char *opti
 	assert_int_equal(WEXITSTATUS(wait_child(pid)), 0);
 	/* The reap comes after every thread's end: all of them have been read. */
 	assert_non_null(trace_wait(&w->t, "reap", pid));
-	before = exits_received(w->port) - before;
+	sent = exits_received(w->port) - before;
 	trace_stop(&w->t);
 	trace_free(&w->t);
 	w->tracing = false;
-	return before;
+	return sent;
 }
 
 /*

@@ -334,6 +334,7 @@ static void test_starts_at_the_consumer_position(void **state)
 	struct ring_reader r;
 	struct seen seen = { 0 };
 
+	(void)state;
 	ring_init(&f, RING_SIZE);
 	put(&f, 10, 1);
 	f.consumer_pos = f.producer_pos;
@@ -344,7 +345,6 @@ static void test_starts_at_the_consumer_position(void **state)
 	assert_int_equal(seen.ids[0], 2);
 	ring_reader_free(&r);
 	free(f.data);
-	(void)state;
 }
 
 int main(void)
