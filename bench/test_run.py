@@ -307,5 +307,24 @@ class TargetPairs(unittest.TestCase):
         self.assertEqual(len(results["fork"][run.PROCLIFE_JSON]), 2)
 
 
+class PlotColumns(unittest.TestCase):
+    """A tracer with no CPU figure (proclife zombies) would leave gnuplot a
+    column with no point, and the chart without its CPU panel."""
+
+    def test_cpu_panel_only_has_tracers_with_cpu(self):
+        report = {"rows": [
+            {"workload": "fork", "tracer": "untraced", "throughput_ratio": 1.0},
+            {"workload": "fork", "tracer": run.PROCLIFE_JSON, "throughput_ratio": 0.98,
+             "cpu_us_per_event": 2.7},
+            {"workload": "fork", "tracer": run.ZOMBIES_MODE, "throughput_ratio": 1.0,
+             "cpu_us_per_event": None},
+            {"workload": "signal", "tracer": run.ZOMBIES_MODE, "throughput_ratio": 1.0},
+            {"workload": "fork", "tracer": "forkstat", "failed": "no such file"},
+        ]}
+        _, tracers, with_cpu = run.plot_columns(report)
+        self.assertEqual(tracers, [run.PROCLIFE_JSON, run.ZOMBIES_MODE])
+        self.assertEqual(with_cpu, [run.PROCLIFE_JSON])
+
+
 if __name__ == "__main__":
     unittest.main()
