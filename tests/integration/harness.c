@@ -11,6 +11,14 @@
 #include "harness.h"
 
 #define WAIT_MS 10000
+/*
+ * A reap the kernel's event never brings (this VM's kernel runs no BPF
+ * program while a thread of PID 1 is current, and a free can land there:
+ * bench/README.md) comes as the model's inferred reap: /proc is asked at the
+ * zombie age (5 s by default), then the kernel's event gets 10 s more
+ * (docs/schema.md).
+ */
+#define REAP_WAIT_MS 20000
 
 const char *harness_unsupported(void)
 {
@@ -266,9 +274,14 @@ static void hurry_reaps(const char *type, int waited)
 		harness_rcu_barrier();
 }
 
+static int wait_ms(const char *type)
+{
+	return strcmp(type, "reap") ? WAIT_MS : REAP_WAIT_MS;
+}
+
 json_t *trace_wait_nth(struct trace *t, const char *type, pid_t pid, size_t n)
 {
-	for (int waited = 0; waited <= WAIT_MS; waited += 20) {
+	for (int waited = 0; waited <= wait_ms(type); waited += 20) {
 		json_t *found;
 
 		hurry_reaps(type, waited);
@@ -291,7 +304,7 @@ json_t *trace_wait_match(struct trace *t, const char *type,
 {
 	size_t from = 0;
 
-	for (int waited = 0; waited <= WAIT_MS; waited += 20) {
+	for (int waited = 0; waited <= wait_ms(type); waited += 20) {
 		json_t *ev;
 
 		hurry_reaps(type, waited);
